@@ -1,0 +1,23 @@
+package io.nbdcrypt.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code nbdcrypt} program: one picocli subcommand per file in this package. */
+@Command(
+        name = "nbdcrypt",
+        mixinStandardHelpOptions = true,
+        version = "nbdcrypt 0.1.0",
+        description = "AES-XTS encrypted block devices with LUKS2 headers, served over NBD.",
+        subcommands = {CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Main()).execute(args));
+    }
+
+    @Override
+    public void run() {
+        CommandLine.usage(this, System.out);
+    }
+}

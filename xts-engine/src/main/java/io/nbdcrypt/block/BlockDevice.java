@@ -1,0 +1,48 @@
+package io.nbdcrypt.block;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * A fixed-size array of bytes with positional I/O: a file, a block device, or the plaintext
+ * view of an encrypted volume. The NBD server sees only this interface.
+ *
+ * <p>Contract: requests need not be aligned (implementations do any read-modify-write
+ * themselves), must lie within {@code [0, size())} ({@link IllegalArgumentException}
+ * otherwise; the NBD layer validates first, so that is a bug there), and are safe to issue
+ * concurrently from many threads. A read or write transfers exactly {@code buf.remaining()}
+ * bytes and leaves the buffer's position and limit unchanged. Writes on a read-only device
+ * throw {@link ReadOnlyDeviceException}. I/O failures are {@link IOException}s.
+ */
+public interface BlockDevice extends Closeable {
+
+    /** Size in bytes. */
+    long size();
+
+    /** The natural I/O unit (encryption sector, or 512/4096 for raw storage). Requests aligned to it avoid read-modify-write. */
+    int blockSize();
+
+    boolean isReadOnly();
+
+    /** Whether {@link #trim} releases storage (otherwise it is a no-op that returns). */
+    boolean canTrim();
+
+    /** Reads {@code dst.remaining()} bytes starting at {@code offset}. */
+    void read(long offset, ByteBuffer dst) throws IOException;
+
+    /** Writes {@code src.remaining()} bytes starting at {@code offset}. */
+    void write(long offset, ByteBuffer src) throws IOException;
+
+    /** Makes every completed write durable. */
+    void flush() throws IOException;
+
+    /**
+     * Releases the storage behind a range; later reads of it return zeroes. Partial blocks at
+     * the edges are zeroed rather than released.
+     */
+    void trim(long offset, long length) throws IOException;
+
+    /** Sets a range to zeroes; when {@code mayTrim}, storage may be released where that reads back as zeroes. */
+    void writeZeroes(long offset, long length, boolean mayTrim) throws IOException;
+}
