@@ -10,9 +10,14 @@ public enum IvMode {
     /** The same, truncated to 32 bits (wraps at 2^32 sectors; legacy). */
     PLAIN;
 
+    /** The low 64 bits of the IV for {@code ivSector} (the high 64 bits are always zero). */
+    public long low64(long ivSector) {
+        return this == PLAIN ? ivSector & 0xffffffffL : ivSector;
+    }
+
     /** Writes the 16-byte IV for {@code ivSector} into {@code out}. */
     public void fill(long ivSector, byte[] out) {
-        long v = this == PLAIN ? ivSector & 0xffffffffL : ivSector;
+        long v = low64(ivSector);
         for (int i = 0; i < 8; i++) {
             out[i] = (byte) (v >>> (8 * i));
         }

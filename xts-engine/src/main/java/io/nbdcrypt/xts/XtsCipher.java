@@ -3,7 +3,8 @@ package io.nbdcrypt.xts;
 import io.nbdcrypt.crypto.KeyAccess;
 import io.nbdcrypt.crypto.SecretBytes;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import javax.crypto.Cipher;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -13,30 +14,34 @@ import javax.crypto.spec.SecretKeySpec;
  * <p>The key is K1 || K2 (32 bytes: XTS-AES-128, 64 bytes: XTS-AES-256); K1 encrypts data,
  * K2 encrypts the tweak. K1 == K2 is refused, as IEEE 1619 and FIPS require. Data units of
  * any length &ge; 16 bytes are accepted; lengths that are not a multiple of 16 use ciphertext
- * stealing.
+ * stealing. {@code encrypt}/{@code decrypt} throw {@link IllegalArgumentException} for a
+ * tweak that is not 16 bytes or a unit shorter than 16 bytes, {@link IndexOutOfBoundsException}
+ * for a range outside the array, and {@link IllegalStateException} after {@link #close()}.
  *
- * <p>Thread-safe: each thread uses its own JCE cipher instances (JCE ciphers are not
- * shareable), so request threads need no lock. {@link #close()} drops the key; the JCE's
- * expanded key schedule cannot be wiped from outside and is left to the garbage collector.
+ * <p>Thread-safe without a lock: each call borrows a {@code XtsWorker} (its own JCE ciphers
+ * and scratch buffers) from a small lock-free pool and returns it; steady state allocates
+ * nothing. {@link #close()} wipes our copies of the key and every pooled scratch buffer, and
+ * re-keys the pooled JCE ciphers with a zero key so they stop holding the key schedule (the
+ * JDK drops, but cannot be made to zero, its old schedule arrays).
  */
 public final class XtsCipher implements AutoCloseable {
     static final int BLOCK = 16;
 
-    private final SecretKeySpec dataKey;
-    private final SecretKeySpec tweakKey;
+    private final RawAesKey dataKey;
+    private final RawAesKey tweakKey;
     private final int keyBytes;
-    private final ThreadLocal<Ciphers> ciphers;
+    private final AtomicReferenceArray<XtsWorker> pool;
     private volatile boolean closed;
 
-    private XtsCipher(SecretKeySpec dataKey, SecretKeySpec tweakKey, int keyBytes) {
+    private XtsCipher(RawAesKey dataKey, RawAesKey tweakKey, int keyBytes) {
         this.dataKey = dataKey;
         this.tweakKey = tweakKey;
         this.keyBytes = keyBytes;
-        this.ciphers = ThreadLocal.withInitial(this::newCiphers);
+        this.pool = new AtomicReferenceArray<>(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
     }
 
     /**
-     * Builds a cipher from the XTS key K1 || K2.
+     * Builds a cipher from the XTS key K1 || K2. The caller keeps ownership of {@code key}.
      *
      * @throws IllegalArgumentException if the key is not 32 or 64 bytes, or K1 == K2
      */
@@ -48,20 +53,24 @@ public final class XtsCipher implements AutoCloseable {
         byte[] raw = key.copyBytes(KeyAccess.get());
         try {
             int half = len / 2;
-            byte[] k1 = java.util.Arrays.copyOfRange(raw, 0, half);
-            byte[] k2 = java.util.Arrays.copyOfRange(raw, half, len);
-            try {
-                if (MessageDigest.isEqual(k1, k2)) {
-                    throw new IllegalArgumentException("XTS key halves K1 and K2 are equal (refused by IEEE 1619 / FIPS 140)");
-                }
-                return new XtsCipher(new SecretKeySpec(k1, "AES"), new SecretKeySpec(k2, "AES"), len);
-            } finally {
-                SecretBytes.wipe(k1);
-                SecretBytes.wipe(k2);
+            if (halvesEqual(raw, half)) {
+                throw new IllegalArgumentException("XTS key halves K1 and K2 are equal (refused by IEEE 1619 / FIPS 140)");
             }
+            XtsCipher c = new XtsCipher(new RawAesKey(raw, 0, half), new RawAesKey(raw, half, half), len);
+            c.release(c.newWorker()); // fail now, not on first use, if AES is unavailable
+            return c;
         } finally {
             SecretBytes.wipe(raw);
         }
+    }
+
+    /** Constant-time K1 == K2 check on the raw key, without copying the halves. */
+    private static boolean halvesEqual(byte[] raw, int half) {
+        int diff = 0;
+        for (int i = 0; i < half; i++) {
+            diff |= raw[i] ^ raw[half + i];
+        }
+        return diff == 0;
     }
 
     /** Key length in bytes (32 or 64). */
@@ -79,114 +88,143 @@ public final class XtsCipher implements AutoCloseable {
         crypt(tweak, data, off, len, false);
     }
 
+    /** Whether {@link #close()} was called. */
+    public boolean isClosed() {
+        return closed;
+    }
+
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
         closed = true;
+        dataKey.destroy();
+        tweakKey.destroy();
+        for (int i = 0; i < pool.length(); i++) {
+            XtsWorker w = pool.getAndSet(i, null);
+            if (w != null) {
+                retire(w);
+            }
+        }
     }
 
     @Override
     public String toString() {
-        return "XtsCipher[XTS-AES-" + (keyBytes * 4) + "]";
+        return "XtsCipher[XTS-AES-" + (keyBytes * 4) + (closed ? ", closed]" : "]");
     }
 
     private void crypt(byte[] tweakIn, byte[] data, int off, int len, boolean encrypt) {
-        if (closed) {
-            throw new IllegalStateException("XtsCipher is closed");
-        }
         if (tweakIn.length != BLOCK) {
             throw new IllegalArgumentException("tweak must be 16 bytes, got " + tweakIn.length);
         }
         if (len < BLOCK) {
             throw new IllegalArgumentException("XTS data unit must be at least 16 bytes, got " + len);
         }
-        java.util.Objects.checkFromIndexSize(off, len, data.length);
-        Ciphers c = ciphers.get();
+        Objects.checkFromIndexSize(off, len, data.length);
+        XtsWorker w = borrow();
         try {
-            byte[] t = c.tweak;
-            c.tweakEnc.doFinal(tweakIn, 0, BLOCK, t, 0);
-            Cipher block = encrypt ? c.dataEnc : c.dataDec;
-            int full = len / BLOCK;
+            System.arraycopy(tweakIn, 0, w.tweaks, 0, BLOCK);
+            w.encryptTweaks(1);
             int tail = len % BLOCK;
             // With stealing, the last full block is handled together with the tail.
-            int plainBlocks = tail == 0 ? full : full - 1;
+            int bulk = (tail == 0 ? len : len - tail - BLOCK);
             int p = off;
-            for (int i = 0; i < plainBlocks; i++, p += BLOCK) {
-                xexBlock(block, t, data, p, c.scratch);
-                multiplyByAlpha(t);
+            while (bulk > 0) {
+                int n = Math.min(bulk, XtsWorker.CHUNK);
+                w.xex(data, p, n, 0, 1, encrypt);
+                p += n;
+                bulk -= n;
             }
             if (tail != 0) {
-                stealCiphertext(block, t, data, p, tail, encrypt, c);
+                stealCiphertext(w, data, p, tail, encrypt);
             }
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("AES failed", e);
+        } finally {
+            release(w);
         }
     }
 
-    /** Ciphertext stealing over the last full block at {@code p} and the {@code tail} bytes after it. */
-    private static void stealCiphertext(Cipher block, byte[] t, byte[] data, int p, int tail, boolean encrypt, Ciphers c)
-            throws GeneralSecurityException {
-        byte[] tNext = c.tweak2;
-        System.arraycopy(t, 0, tNext, 0, BLOCK);
-        multiplyByAlpha(tNext);
-        // Encryption uses T_m-1 then T_m; decryption applies them in the opposite order.
-        byte[] first = encrypt ? t : tNext;
-        byte[] second = encrypt ? tNext : t;
-        // Step 1: the last full block under the first tweak gives R.
-        xexBlock(block, first, data, p, c.scratch);
-        byte[] tailBytes = c.scratch2;
-        System.arraycopy(data, p + BLOCK, tailBytes, 0, tail);
-        // The head of R becomes the final partial block; the saved tail bytes replace it in R.
+    /**
+     * Ciphertext stealing (IEEE 1619-2007 §5.3.2 / §5.4.2) over the last full block at
+     * {@code p} and the {@code tail} bytes after it; slot 0 of the worker holds T_{m-1}.
+     */
+    private static void stealCiphertext(XtsWorker w, byte[] data, int p, int tail, boolean encrypt) {
+        long lo = w.tweakLo(0);
+        long hi = w.tweakHi(0);
+        long nextLo = (lo << 1) ^ ((hi >> 63) & 0x87);
+        long nextHi = (hi << 1) | (lo >>> 63);
+        // Encryption uses T_{m-1} then T_m; decryption applies them in the opposite order.
+        if (encrypt) {
+            w.xexBlock(data, p, lo, hi, true);
+        } else {
+            w.xexBlock(data, p, nextLo, nextHi, false);
+        }
+        // The head of that block becomes the final partial block; the saved tail bytes replace it.
+        byte[] saved = w.block;
+        System.arraycopy(data, p + BLOCK, saved, 0, tail);
         System.arraycopy(data, p, data, p + BLOCK, tail);
-        System.arraycopy(tailBytes, 0, data, p, tail);
-        // Step 2: that block under the second tweak is the last full output block.
-        xexBlock(block, second, data, p, c.scratch);
-    }
-
-    private static void xexBlock(Cipher block, byte[] t, byte[] data, int p, byte[] scratch) throws GeneralSecurityException {
-        for (int i = 0; i < BLOCK; i++) {
-            scratch[i] = (byte) (data[p + i] ^ t[i]);
-        }
-        block.doFinal(scratch, 0, BLOCK, scratch, 0);
-        for (int i = 0; i < BLOCK; i++) {
-            data[p + i] = (byte) (scratch[i] ^ t[i]);
+        System.arraycopy(saved, 0, data, p, tail);
+        if (encrypt) {
+            w.xexBlock(data, p, nextLo, nextHi, true);
+        } else {
+            w.xexBlock(data, p, lo, hi, false);
         }
     }
 
-    /** Tweak times alpha in GF(2^128), little-endian bytes, reduction polynomial x^128+x^7+x^2+x+1. */
-    static void multiplyByAlpha(byte[] t) {
-        int carry = 0;
-        for (int i = 0; i < BLOCK; i++) {
-            int b = t[i] & 0xff;
-            t[i] = (byte) ((b << 1) | carry);
-            carry = b >>> 7;
+    /** A worker for this call: from the pool when one is free, else a new one. Never blocks. */
+    XtsWorker borrow() {
+        if (closed) {
+            throw new IllegalStateException("XtsCipher is closed");
         }
-        if (carry != 0) {
-            t[0] ^= (byte) 0x87;
+        int n = pool.length();
+        int start = (int) (Thread.currentThread().threadId() % n);
+        for (int i = 0; i < n; i++) {
+            int slot = (start + i) % n;
+            XtsWorker w = pool.get(slot);
+            if (w != null && pool.compareAndSet(slot, w, null)) {
+                return w;
+            }
         }
+        return newWorker();
     }
 
-    private Ciphers newCiphers() {
+    /** Returns {@code w} to the pool (or wipes it when the pool is full or the cipher closed). */
+    void release(XtsWorker w) {
+        if (!closed) {
+            int n = pool.length();
+            int start = (int) (Thread.currentThread().threadId() % n);
+            for (int i = 0; i < n; i++) {
+                int slot = (start + i) % n;
+                if (pool.get(slot) == null && pool.compareAndSet(slot, null, w)) {
+                    // close() may have drained the pool between our check and the CAS: take it back out.
+                    if (closed && pool.compareAndSet(slot, w, null)) {
+                        retire(w);
+                    }
+                    return;
+                }
+            }
+        }
+        retire(w);
+    }
+
+    private XtsWorker newWorker() {
         try {
-            return new Ciphers(dataKey, tweakKey);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("AES/ECB/NoPadding unavailable", e);
+            return new XtsWorker(dataKey, tweakKey);
+        } catch (GeneralSecurityException | IllegalStateException e) {
+            throw new IllegalStateException("AES/ECB/NoPadding unavailable or key rejected", e);
         }
     }
 
-    /** One thread's JCE instances and scratch blocks. */
-    private static final class Ciphers {
-        final Cipher dataEnc = Cipher.getInstance("AES/ECB/NoPadding");
-        final Cipher dataDec = Cipher.getInstance("AES/ECB/NoPadding");
-        final Cipher tweakEnc = Cipher.getInstance("AES/ECB/NoPadding");
-        final byte[] tweak = new byte[BLOCK];
-        final byte[] tweak2 = new byte[BLOCK];
-        final byte[] scratch = new byte[BLOCK];
-        final byte[] scratch2 = new byte[BLOCK];
-
-        Ciphers(SecretKeySpec dataKey, SecretKeySpec tweakKey) throws GeneralSecurityException {
-            dataEnc.init(Cipher.ENCRYPT_MODE, dataKey);
-            dataDec.init(Cipher.DECRYPT_MODE, dataKey);
-            tweakEnc.init(Cipher.ENCRYPT_MODE, tweakKey);
+    /** Wipes a worker's scratch and re-keys its ciphers with zeroes so it no longer holds K1/K2's schedule. */
+    private void retire(XtsWorker w) {
+        w.wipeScratch();
+        try {
+            SecretKeySpec zero = new SecretKeySpec(new byte[keyBytes / 2], "AES");
+            w.dataEnc.init(Cipher.ENCRYPT_MODE, zero);
+            w.dataDec.init(Cipher.DECRYPT_MODE, zero);
+            w.tweakEnc.init(Cipher.ENCRYPT_MODE, zero);
+        } catch (GeneralSecurityException e) {
+            // Re-keying is best effort; the worker is unreachable after this either way.
         }
     }
 }

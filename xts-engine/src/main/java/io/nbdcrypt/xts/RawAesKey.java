@@ -1,0 +1,54 @@
+package io.nbdcrypt.xts;
+
+import java.util.Arrays;
+import javax.crypto.SecretKey;
+
+/**
+ * An AES key we can wipe: the JDK's {@code SecretKeySpec} keeps a private copy that cannot be
+ * destroyed, so the key handed to {@code Cipher.init} is this instead. The JCE copies the bytes
+ * it needs during {@code init}; {@link #destroy()} zeroes ours.
+ */
+final class RawAesKey implements SecretKey {
+    private static final long serialVersionUID = 1L;
+
+    private final byte[] key;
+    private volatile boolean destroyed;
+
+    RawAesKey(byte[] source, int off, int len) {
+        this.key = Arrays.copyOfRange(source, off, off + len);
+    }
+
+    @Override
+    public String getAlgorithm() {
+        return "AES";
+    }
+
+    @Override
+    public String getFormat() {
+        return "RAW";
+    }
+
+    @Override
+    public byte[] getEncoded() {
+        if (destroyed) {
+            throw new IllegalStateException("key was destroyed");
+        }
+        return key.clone();
+    }
+
+    @Override
+    public void destroy() {
+        destroyed = true;
+        Arrays.fill(key, (byte) 0);
+    }
+
+    @Override
+    public boolean isDestroyed() {
+        return destroyed;
+    }
+
+    @Override
+    public String toString() {
+        return "RawAesKey[AES-" + key.length * 8 + "]";
+    }
+}
