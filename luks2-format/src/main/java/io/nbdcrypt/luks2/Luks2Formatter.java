@@ -98,7 +98,8 @@ public final class Luks2Formatter {
         dig.put("hash", o.hash().luksName());
         dig.put("iterations", o.digestIterations());
         byte[] salt = DigestVerifier.newSalt(random);
-        byte[] value = DigestVerifier.compute(new KdfParameters.Pbkdf2(o.hash(), o.digestIterations()), volumeKey, salt, 32);
+        byte[] value = DigestVerifier.compute(new KdfParameters.Pbkdf2(o.hash(), o.digestIterations()), volumeKey, salt,
+                o.hash().length());
         dig.put("salt", Base64.getEncoder().encodeToString(salt));
         dig.put("digest", Base64.getEncoder().encodeToString(value));
         ObjectNode config = root.putObject("config");

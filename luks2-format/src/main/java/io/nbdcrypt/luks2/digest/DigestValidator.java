@@ -79,6 +79,11 @@ public final class DigestValidator {
         }
         byte[] salt = JsonFields.base64(d, "salt", path, 1, 1024);
         byte[] value = JsonFields.base64(d, "digest", path, 16, 1024);
+        // cryptsetup accepts the LUKS1 digest size (20) or the hash's own size, nothing else.
+        if (value.length != 20 && value.length != hash.length()) {
+            throw new LuksFormatException(path + ".digest", "is " + value.length + " bytes; expected 20 or "
+                    + hash.length() + " for " + hash);
+        }
         return new Digest(id, JsonFields.ids(d, "keyslots", path, 32), JsonFields.ids(d, "segments", path, 32),
                 hash, iterations, salt, value);
     }
