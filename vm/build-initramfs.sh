@@ -18,7 +18,8 @@ KVER=${KVER:-$(for v in $(ls /lib/modules 2>/dev/null | grep -v cloud | sort -V)
 
 MODULES="virtio_pci virtio_blk virtio_net nbd dm-mod dm-crypt ext4 xts aesni_intel
          af_alg algif_skcipher algif_hash 9p 9pnet_virtio overlay"
-TOOLS="/usr/sbin/cryptsetup /usr/sbin/dmsetup /usr/sbin/nbd-client /usr/sbin/mke2fs"
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
+TOOLS=$(for t in cryptsetup dmsetup nbd-client mke2fs; do command -v "$t" || echo "/usr/sbin/$t"; done)
 
 libs_of() { ldd "$1" | grep -o '/[^ ]*' | sort -u; }
 module_files() {

@@ -92,7 +92,7 @@ if [ -n "$DISKS" ]; then
 fi
 if [ -n "$NBD_SOCKET" ]; then   # restrict=on: the guest reaches nothing but the guestfwd target
   A+=(-netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:10809-cmd:socat STDIO UNIX-CONNECT:$NBD_SOCKET"
-      -device virtio-net-pci,netdev=n0)
+      -device virtio-net-pci,netdev=n0,romfile=)   # no PXE ROM: not booting from the network
   APPEND+=" vmnet=1"
 fi
 if [ "$HOSTROOT" = 1 ]; then   # multidevs=remap: the host / spans several filesystems
