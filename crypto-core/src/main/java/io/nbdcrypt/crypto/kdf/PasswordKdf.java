@@ -1,0 +1,66 @@
+package io.nbdcrypt.crypto.kdf;
+
+import io.nbdcrypt.crypto.KeyAccess;
+import io.nbdcrypt.crypto.SecretBytes;
+import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
+import org.bouncycastle.crypto.generators.PKCS5S2ParametersGenerator;
+import org.bouncycastle.crypto.params.Argon2Parameters;
+import org.bouncycastle.crypto.params.KeyParameter;
+
+/**
+ * Derives keys from passphrases (or from a volume key, for LUKS digests) with PBKDF2 or
+ * Argon2, byte for byte as cryptsetup does.
+ *
+ * <p>The passphrase is taken as raw bytes (a key file may hold any bytes), which is why this
+ * uses Bouncy Castle rather than the JCE's char-based PBKDF2. Thread-safe (no shared state).
+ * The result is a {@link SecretBytes} the caller closes; intermediate copies are wiped.
+ */
+public final class PasswordKdf {
+    private PasswordKdf() {}
+
+    /**
+     * Derives {@code length} bytes.
+     *
+     * @throws IllegalArgumentException if {@code length} is not positive
+     */
+    public static SecretBytes derive(KdfParameters params, SecretBytes passphrase, byte[] salt, int length) {
+        if (length <= 0) {
+            throw new IllegalArgumentException("derived key length must be positive, got " + length);
+        }
+        byte[] pw = passphrase.copyBytes(KeyAccess.get());
+        try {
+            return SecretBytes.takeOwnership(switch (params) {
+                case KdfParameters.Pbkdf2 p -> pbkdf2(p, pw, salt, length);
+                case KdfParameters.Argon2 a -> argon2(a, pw, salt, length);
+            });
+        } finally {
+            SecretBytes.wipe(pw);
+        }
+    }
+
+    private static byte[] pbkdf2(KdfParameters.Pbkdf2 p, byte[] pw, byte[] salt, int length) {
+        PKCS5S2ParametersGenerator gen = new PKCS5S2ParametersGenerator(p.hash().newDigest());
+        gen.init(pw, salt, p.iterations());
+        KeyParameter kp = (KeyParameter) gen.generateDerivedParameters(Math.multiplyExact(length, 8));
+        // BC keeps its own copy of the password in the generator; overwrite it.
+        gen.init(new byte[0], new byte[0], 1);
+        return kp.getKey();
+    }
+
+    private static byte[] argon2(KdfParameters.Argon2 a, byte[] pw, byte[] salt, int length) {
+        int type = a.variant() == KdfParameters.Argon2Type.ARGON2I
+                ? Argon2Parameters.ARGON2_i : Argon2Parameters.ARGON2_id;
+        Argon2Parameters params = new Argon2Parameters.Builder(type)
+                .withVersion(Argon2Parameters.ARGON2_VERSION_13)
+                .withIterations(a.time())
+                .withMemoryAsKB(a.memoryKiB())
+                .withParallelism(a.parallelism())
+                .withSalt(salt)
+                .build();
+        Argon2BytesGenerator gen = new Argon2BytesGenerator();
+        gen.init(params);
+        byte[] out = new byte[length];
+        gen.generateBytes(pw, out);
+        return out;
+    }
+}

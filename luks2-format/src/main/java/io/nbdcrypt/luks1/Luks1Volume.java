@@ -1,0 +1,123 @@
+package io.nbdcrypt.luks1;
+
+import io.nbdcrypt.block.BlockDevice;
+import io.nbdcrypt.block.EncryptedVolume;
+import io.nbdcrypt.crypto.KeyAccess;
+import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.crypto.af.AfSplitter;
+import io.nbdcrypt.crypto.kdf.KdfParameters;
+import io.nbdcrypt.crypto.kdf.PasswordKdf;
+import io.nbdcrypt.luks2.LuksException;
+import io.nbdcrypt.luks2.LuksFormatException;
+import io.nbdcrypt.luks2.VolumeInfo;
+import io.nbdcrypt.luks2.WrongPassphraseException;
+import io.nbdcrypt.xts.IvRule;
+import io.nbdcrypt.xts.SectorCipher;
+import io.nbdcrypt.xts.XtsCipher;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.util.OptionalInt;
+
+/**
+ * A LUKS1 volume, read-only as far as the header goes: unlock a keyslot (PBKDF2 → decrypt the
+ * key material with the volume cipher in 512-byte sectors → AF merge → check the 20-byte
+ * master-key digest) and expose the payload (512-byte sectors, IVs from 0 at the payload).
+ */
+public final class Luks1Volume {
+    private final BlockDevice headerDevice;
+    private final Luks1Header header;
+
+    private Luks1Volume(BlockDevice headerDevice, Luks1Header header) {
+        this.headerDevice = headerDevice;
+        this.header = header;
+    }
+
+    /** Reads and validates the LUKS1 header. */
+    public static Luks1Volume open(BlockDevice headerDevice, boolean detached) throws IOException {
+        if (headerDevice.size() < Luks1Header.SIZE) {
+            throw new LuksFormatException("luks1", "device is too small for a LUKS1 header");
+        }
+        byte[] b = new byte[Luks1Header.SIZE];
+        headerDevice.read(0, ByteBuffer.wrap(b));
+        return new Luks1Volume(headerDevice, Luks1Header.parse(b, headerDevice.size(), detached));
+    }
+
+    public Luks1Header header() {
+        return header;
+    }
+
+    /** The key and the slot that gave it; the caller closes the key. */
+    public record Unlocked(int keyslot, SecretBytes volumeKey) {}
+
+    /**
+     * Tries {@code keyslot}, or every active slot in order (as cryptsetup does for LUKS1).
+     *
+     * @throws WrongPassphraseException if none opens
+     */
+    public Unlocked unlock(SecretBytes passphrase, OptionalInt keyslot) throws IOException {
+        boolean found = false;
+        for (Luks1Header.Slot s : header.slots()) {
+            if (keyslot.isPresent() && keyslot.getAsInt() != s.id()) {
+                continue;
+            }
+            found = true;
+            SecretBytes candidate = openSlot(s, passphrase);
+            if (digestMatches(candidate)) {
+                return new Unlocked(s.id(), candidate);
+            }
+            candidate.close();
+        }
+        if (keyslot.isPresent() && !found) {
+            throw new LuksException("LUKS1 keyslot " + keyslot.getAsInt() + " is not active");
+        }
+        throw new WrongPassphraseException("no LUKS1 keyslot opens with this passphrase");
+    }
+
+    /** The payload as plaintext; {@code data} is this device unless the header is detached. */
+    public EncryptedVolume dataVolume(BlockDevice data, SecretBytes volumeKey) throws LuksException {
+        long size = dataSize(data.size());
+        if (size <= 0) {
+            throw new LuksFormatException("luks1.payload_offset", "payload at " + header.payloadOffset()
+                    + " is beyond the end of the " + data.size() + "-byte device");
+        }
+        return new EncryptedVolume(data, header.payloadOffset(), size, new SectorCipher(XtsCipher.create(volumeKey), 512,
+                IvRule.dmCrypt(header.cipher().ivMode(), 0)));
+    }
+
+    /** Payload bytes on a data device of {@code deviceSize} bytes. */
+    public long dataSize(long deviceSize) {
+        return Math.max(0, (deviceSize - header.payloadOffset()) / 512 * 512);
+    }
+
+    public VolumeInfo info(long size, int keyslot) {
+        return new VolumeInfo(1, header.uuid(), "", header.cipher().spec(), header.keyBytes() * 8, 512,
+                header.payloadOffset(), size, 0, keyslot);
+    }
+
+    private SecretBytes openSlot(Luks1Header.Slot s, SecretBytes passphrase) throws IOException {
+        byte[] material = new byte[(int) header.materialLength()];
+        ByteBuffer buf = ByteBuffer.wrap(material);
+        headerDevice.read(s.materialOffset(), buf);
+        try (SecretBytes slotKey = PasswordKdf.derive(new KdfParameters.Pbkdf2(header.hash(), s.iterations()), passphrase,
+                s.salt(), header.keyBytes());
+                XtsCipher xts = XtsCipher.create(slotKey)) {
+            new SectorCipher(xts, 512, IvRule.dmCrypt(header.cipher().ivMode(), 0)).decrypt(buf, 0);
+            return AfSplitter.merge(material, header.keyBytes(), s.stripes(), header.hash());
+        } finally {
+            SecretBytes.wipe(material);
+        }
+    }
+
+    private boolean digestMatches(SecretBytes candidate) {
+        try (SecretBytes d = PasswordKdf.derive(new KdfParameters.Pbkdf2(header.hash(), header.mkDigestIterations()),
+                candidate, header.mkDigestSalt(), 20)) {
+            byte[] got = d.copyBytes(KeyAccess.get());
+            try {
+                return MessageDigest.isEqual(got, header.mkDigest());
+            } finally {
+                SecretBytes.wipe(got);
+            }
+        }
+    }
+}

@@ -1,0 +1,16 @@
+package io.nbdcrypt.luks2;
+
+import java.util.List;
+
+/**
+ * The validated {@code config} section.
+ *
+ * @param jsonSize     bytes of the JSON area (hdr_size - 4096)
+ * @param keyslotsSize bytes of the keyslots area after the two header copies
+ * @param flags        activation flags (kept, not interpreted)
+ */
+public record Luks2Config(long jsonSize, long keyslotsSize, List<String> flags) {
+    public Luks2Config {
+        flags = List.copyOf(flags);
+    }
+}

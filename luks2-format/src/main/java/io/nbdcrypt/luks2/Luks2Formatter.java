@@ -1,0 +1,110 @@
+package io.nbdcrypt.luks2;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nbdcrypt.block.BlockDevice;
+import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.crypto.kdf.KdfParameters;
+import io.nbdcrypt.luks2.digest.DigestVerifier;
+import io.nbdcrypt.luks2.disk.BinaryHeader;
+import io.nbdcrypt.luks2.disk.HeaderWriter;
+import io.nbdcrypt.luks2.json.JsonArea;
+import io.nbdcrypt.luks2.keyslot.KeyslotLayout;
+import io.nbdcrypt.luks2.segment.CipherSpec;
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.UUID;
+
+/**
+ * Creates a new LUKS2 volume the way {@code cryptsetup luksFormat} lays it out: both header
+ * copies, the keyslots area up to the data offset, one data segment of dynamic size, one
+ * pbkdf2 digest, and a first keyslot for the passphrase. The metadata area is zeroed first.
+ */
+public final class Luks2Formatter {
+    private Luks2Formatter() {}
+
+    /** The new volume and its fresh random volume key (the caller closes the key). */
+    public record Formatted(Luks2Volume volume, SecretBytes volumeKey) {}
+
+    /**
+     * Formats {@code headerDevice} (the data device, or a detached header file of at least
+     * the metadata size).
+     *
+     * @throws LuksException if the device is too small for the layout
+     * @throws IllegalArgumentException for an inconsistent layout (data offset inside the metadata)
+     */
+    public static Formatted format(BlockDevice headerDevice, boolean detached, FormatOptions o, SecretBytes passphrase,
+            SecureRandom random) throws IOException {
+        long hdr = o.metadataSize();
+        long dataOffset = o.dataOffset().orElse(detached ? 0 : FormatOptions.DEFAULT_DATA_OFFSET);
+        long keyslots;
+        if (o.keyslotsSize().isPresent()) {
+            keyslots = o.keyslotsSize().getAsLong();
+        } else if (!detached && o.dataOffset().isPresent()) {
+            keyslots = Math.min(dataOffset, FormatOptions.DEFAULT_DATA_OFFSET) - 2 * hdr;
+        } else {
+            keyslots = FormatOptions.DEFAULT_DATA_OFFSET - 2 * hdr;
+        }
+        keyslots = keyslots / KeyslotLayout.ALIGN * KeyslotLayout.ALIGN;
+        long metadataEnd = 2 * hdr + keyslots;
+        if (keyslots < KeyslotLayout.areaSize(o.keyBytes())) {
+            throw new IllegalArgumentException("keyslots area of " + keyslots + " bytes cannot hold one keyslot");
+        }
+        if (!detached && dataOffset < metadataEnd) {
+            throw new IllegalArgumentException("data offset " + dataOffset + " lies inside the " + metadataEnd
+                    + " bytes of metadata");
+        }
+        if (headerDevice.size() < metadataEnd || (!detached && headerDevice.size() <= dataOffset)) {
+            throw new LuksException("device of " + headerDevice.size() + " bytes is too small: metadata needs "
+                    + metadataEnd + (detached ? "" : " and data starts at " + dataOffset));
+        }
+        CipherSpec cipher = CipherSpec.parse(o.cipher(), "cipher");
+        SecretBytes volumeKey = SecretBytes.random(o.keyBytes(), random);
+        try {
+            ObjectNode json = skeleton(o, cipher, dataOffset, keyslots, hdr, volumeKey, random);
+            byte[] salt = new byte[64];
+            random.nextBytes(salt);
+            String uuid = o.uuid().orElseGet(UUID::randomUUID).toString();
+            BinaryHeader template = new BinaryHeader(false, 2, hdr, 0, o.label(), "sha256", salt, uuid, o.subsystem(), 0,
+                    new byte[64]);
+            Luks2Header checked = HeaderValidator.validate(template, json, detached);
+            headerDevice.writeZeroes(0, metadataEnd, false);
+            HeaderWriter.writeBoth(headerDevice, checked.binary(), 1, JsonArea.encode(json, (int) (hdr - BinaryHeader.SIZE)));
+            Luks2Volume volume = Luks2Volume.open(headerDevice, detached);
+            volume.addKeyslot(volumeKey, passphrase, o.kdf(), o.keyslot(), o.hash());
+            return new Formatted(volume, volumeKey);
+        } catch (IOException | RuntimeException e) {
+            volumeKey.close();
+            throw e;
+        }
+    }
+
+    private static ObjectNode skeleton(FormatOptions o, CipherSpec cipher, long dataOffset, long keyslots, long hdr,
+            SecretBytes volumeKey, SecureRandom random) {
+        ObjectNode root = JsonArea.newObject();
+        root.putObject("keyslots");
+        root.putObject("tokens");
+        ObjectNode seg = root.putObject("segments").putObject("0");
+        seg.put("type", "crypt");
+        seg.put("offset", Long.toString(dataOffset));
+        seg.put("size", "dynamic");
+        seg.put("iv_tweak", "0");
+        seg.put("encryption", cipher.spec());
+        seg.put("sector_size", o.sectorSize());
+        ObjectNode dig = root.putObject("digests").putObject("0");
+        dig.put("type", "pbkdf2");
+        dig.putArray("keyslots");
+        dig.putArray("segments").add("0");
+        dig.put("hash", o.hash().luksName());
+        dig.put("iterations", o.digestIterations());
+        byte[] salt = DigestVerifier.newSalt(random);
+        byte[] value = DigestVerifier.compute(new KdfParameters.Pbkdf2(o.hash(), o.digestIterations()), volumeKey, salt,
+                o.hash().length());
+        dig.put("salt", Base64.getEncoder().encodeToString(salt));
+        dig.put("digest", Base64.getEncoder().encodeToString(value));
+        ObjectNode config = root.putObject("config");
+        config.put("json_size", Long.toString(hdr - BinaryHeader.SIZE));
+        config.put("keyslots_size", Long.toString(keyslots));
+        return root;
+    }
+}

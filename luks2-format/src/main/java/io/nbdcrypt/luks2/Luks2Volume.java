@@ -1,0 +1,258 @@
+package io.nbdcrypt.luks2;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nbdcrypt.block.BlockDevice;
+import io.nbdcrypt.block.EncryptedVolume;
+import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.crypto.kdf.HashAlgorithm;
+import io.nbdcrypt.crypto.kdf.KdfParameters;
+import io.nbdcrypt.luks2.digest.Digest;
+import io.nbdcrypt.luks2.digest.DigestVerifier;
+import io.nbdcrypt.luks2.disk.HeaderWriter;
+import io.nbdcrypt.luks2.json.JsonArea;
+import io.nbdcrypt.luks2.keyslot.Keyslot;
+import io.nbdcrypt.luks2.keyslot.KeyslotCrypto;
+import io.nbdcrypt.luks2.keyslot.KeyslotJson;
+import io.nbdcrypt.luks2.keyslot.KeyslotLayout;
+import io.nbdcrypt.luks2.keyslot.KeyslotValidator;
+import io.nbdcrypt.luks2.segment.CipherSpec;
+import io.nbdcrypt.luks2.segment.Segment;
+import io.nbdcrypt.xts.IvRule;
+import io.nbdcrypt.xts.SectorCipher;
+import io.nbdcrypt.xts.XtsCipher;
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+
+/**
+ * A LUKS2 header on a device (the data device, or a detached header file): unlock, manage
+ * keyslots, expose the data segment.
+ *
+ * <p>Every change goes parse → validate → write: the new JSON is validated like a header read
+ * from disk, then both copies are written with {@code seqid + 1} (which also repairs a
+ * damaged copy), and the header is read back. Not thread-safe; one owner at a time. The
+ * device stays owned by the caller.
+ */
+public final class Luks2Volume {
+    private final BlockDevice headerDevice;
+    private final boolean detached;
+    private final SecureRandom random;
+    private Luks2Header header;
+    private boolean needsRepair;
+
+    private Luks2Volume(BlockDevice headerDevice, boolean detached, Luks2HeaderReader.Loaded loaded, SecureRandom random) {
+        this.headerDevice = headerDevice;
+        this.detached = detached;
+        this.header = loaded.header();
+        this.needsRepair = loaded.needsRepair();
+        this.random = random;
+    }
+
+    /**
+     * Reads and validates the header on {@code headerDevice}.
+     *
+     * @param detached the device is a header file, not the data device
+     * @throws LuksFormatException if neither header copy is valid
+     */
+    public static Luks2Volume open(BlockDevice headerDevice, boolean detached) throws IOException {
+        return new Luks2Volume(headerDevice, detached, Luks2HeaderReader.read(headerDevice, detached), new SecureRandom());
+    }
+
+    public Luks2Header header() {
+        return header;
+    }
+
+    public boolean isDetached() {
+        return detached;
+    }
+
+    /** One copy was missing, invalid or older; the next write (or {@link #repair()}) fixes it. */
+    public boolean needsRepair() {
+        return needsRepair;
+    }
+
+    /** A volume key and the keyslot that gave it. The caller closes the key. */
+    public record Unlocked(int keyslot, SecretBytes volumeKey) {}
+
+    /**
+     * Finds the volume key with {@code passphrase}: in {@code keyslot} only if given (even
+     * one marked "ignore"), otherwise in every keyslot bound to the data segment, preferred
+     * ones first, skipping "ignore" ones, as cryptsetup does.
+     *
+     * @throws WrongPassphraseException if no keyslot tried opens
+     * @throws LuksException if the chosen keyslot does not exist
+     */
+    public Unlocked unlock(SecretBytes passphrase, OptionalInt keyslot) throws IOException {
+        List<Keyslot> order = new ArrayList<>();
+        if (keyslot.isPresent()) {
+            Keyslot k = header.keyslots().get(keyslot.getAsInt());
+            if (k == null) {
+                throw new LuksException("keyslot " + keyslot.getAsInt() + " is not in use");
+            }
+            order.add(k);
+        } else {
+            header.keyslots().values().stream()
+                    .filter(k -> k.priority() != Keyslot.PRIORITY_IGNORE)
+                    .sorted(Comparator.comparingInt(Keyslot::priority).reversed().thenComparingInt(Keyslot::id))
+                    .forEach(order::add);
+        }
+        Digest segmentDigest = header.segmentDigest();
+        for (Keyslot k : order) {
+            if (!segmentDigest.keyslots().contains(k.id())) {
+                continue;
+            }
+            SecretBytes candidate = KeyslotCrypto.open(headerDevice, k, passphrase);
+            if (DigestVerifier.matches(segmentDigest, candidate)) {
+                return new Unlocked(k.id(), candidate);
+            }
+            candidate.close();
+        }
+        throw new WrongPassphraseException(keyslot.isPresent()
+                ? "keyslot " + keyslot.getAsInt() + " does not open with this passphrase"
+                : "no keyslot opens with this passphrase");
+    }
+
+    /** Whether {@code volumeKey} is this volume's key (by the segment digest). */
+    public boolean isVolumeKey(SecretBytes volumeKey) {
+        return DigestVerifier.matches(header.segmentDigest(), volumeKey);
+    }
+
+    /**
+     * Adds a keyslot holding {@code volumeKey} under {@code passphrase}.
+     *
+     * @param slot the id to use, or the lowest free one
+     * @return the keyslot id
+     * @throws LuksException if the key is not this volume's, the slot is taken, or no room is left
+     */
+    public int addKeyslot(SecretBytes volumeKey, SecretBytes passphrase, KdfParameters kdf, OptionalInt slot,
+            HashAlgorithm afHash) throws IOException {
+        if (!DigestVerifier.matches(header.segmentDigest(), volumeKey)) {
+            throw new LuksException("the given volume key does not match the volume's digest");
+        }
+        int id = slot.orElseGet(this::lowestFreeSlot);
+        if (id < 0 || id >= KeyslotValidator.MAX_KEYSLOTS || header.keyslots().containsKey(id)) {
+            throw new LuksException("keyslot " + id + " is not free");
+        }
+        long size = KeyslotLayout.areaSize(volumeKey.length());
+        long start = 2 * header.hdrSize();
+        OptionalLong at = KeyslotLayout.findGap(header.keyslots().values(), start, header.metadataEnd(), size);
+        if (at.isEmpty()) {
+            throw new LuksException("no room left in the keyslots area for another keyslot");
+        }
+        byte[] salt = new byte[32];
+        random.nextBytes(salt);
+        Keyslot k = new Keyslot(id, volumeKey.length(), Keyslot.PRIORITY_NORMAL, KeyslotValidator.STRIPES, afHash,
+                at.getAsLong(), size, CipherSpec.AES_XTS_PLAIN64, volumeKey.length(), kdf, salt);
+        // Key material first, metadata second: a crash in between leaves an unreferenced area.
+        KeyslotCrypto.store(headerDevice, k, passphrase, volumeKey, random);
+        ObjectNode json = header.json();
+        ((ObjectNode) json.get("keyslots")).set(Integer.toString(id), KeyslotJson.build(k));
+        ObjectNode digest = (ObjectNode) json.get("digests").get(Integer.toString(header.segmentDigest().id()));
+        ((ArrayNode) digest.get("keyslots")).add(Integer.toString(id));
+        commit(json);
+        return id;
+    }
+
+    /**
+     * Removes keyslot {@code id}: its area is overwritten with random bytes and it is dropped
+     * from the digest and every token.
+     */
+    public void removeKeyslot(int id) throws IOException {
+        Keyslot k = header.keyslots().get(id);
+        if (k == null) {
+            throw new LuksException("keyslot " + id + " is not in use");
+        }
+        ObjectNode json = header.json();
+        ((ObjectNode) json.get("keyslots")).remove(Integer.toString(id));
+        removeReference((ObjectNode) json.get("digests"), id);
+        removeReference((ObjectNode) json.get("tokens"), id);
+        commit(json);
+        KeyslotCrypto.wipeArea(headerDevice, k.areaOffset(), k.areaSize(), random);
+        headerDevice.flush();
+    }
+
+    /**
+     * Replaces the passphrase of the keyslot that {@code oldPassphrase} opens: a new keyslot
+     * is written first (same id when possible, as cryptsetup does), then the old one removed.
+     *
+     * @return the id of the new keyslot
+     */
+    public int changePassphrase(SecretBytes oldPassphrase, SecretBytes newPassphrase, KdfParameters kdf,
+            OptionalInt keyslot) throws IOException {
+        Unlocked u = unlock(oldPassphrase, keyslot);
+        try (SecretBytes key = u.volumeKey()) {
+            Keyslot old = header.keyslots().get(u.keyslot());
+            int fresh = addKeyslot(key, newPassphrase, kdf, OptionalInt.empty(), old.afHash());
+            removeKeyslot(u.keyslot());
+            return fresh;
+        }
+    }
+
+    /** Rewrites both copies (seqid + 1) so a damaged or stale copy is replaced. */
+    public void repair() throws IOException {
+        commit(header.json());
+    }
+
+    /** The plaintext view of the data segment on {@code dataDevice} (this device unless detached). */
+    public EncryptedVolume dataVolume(BlockDevice dataDevice, SecretBytes volumeKey) throws LuksException {
+        return dataVolume(header.dataSegment(), dataDevice, volumeKey);
+    }
+
+    static EncryptedVolume dataVolume(Segment s, BlockDevice dataDevice, SecretBytes volumeKey) throws LuksException {
+        if (s.offset() > dataDevice.size()) {
+            throw new LuksFormatException("segments.0.offset", "data offset " + s.offset() + " is beyond the end of the "
+                    + dataDevice.size() + "-byte device");
+        }
+        long size = s.sizeOn(dataDevice.size());
+        if (size > dataDevice.size() - s.offset()) {
+            throw new LuksFormatException("segments.0.size", "segment of " + size + " bytes at " + s.offset()
+                    + " does not fit the " + dataDevice.size() + "-byte device");
+        }
+        SectorCipher cipher = new SectorCipher(XtsCipher.create(volumeKey), s.sectorSize(),
+                IvRule.dmCrypt(s.encryption().ivMode(), s.ivTweak()));
+        return new EncryptedVolume(dataDevice, s.offset(), size, cipher);
+    }
+
+    private void commit(ObjectNode json) throws IOException {
+        long seqid = header.seqid() + 1;
+        Luks2Header next = HeaderValidator.validate(header.binary(), json, detached);
+        byte[] area = JsonArea.encode(json, (int) (header.hdrSize() - io.nbdcrypt.luks2.disk.BinaryHeader.SIZE));
+        HeaderWriter.writeBoth(headerDevice, next.binary(), seqid, area);
+        Luks2HeaderReader.Loaded loaded = Luks2HeaderReader.read(headerDevice, detached);
+        if (loaded.header().seqid() != seqid || loaded.needsRepair()) {
+            throw new LuksException("header read back after writing is not the one written (seqid "
+                    + loaded.header().seqid() + ", expected " + seqid + ")");
+        }
+        header = loaded.header();
+        needsRepair = false;
+    }
+
+    private int lowestFreeSlot() {
+        for (int i = 0; i < KeyslotValidator.MAX_KEYSLOTS; i++) {
+            if (!header.keyslots().containsKey(i)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static void removeReference(ObjectNode section, int keyslot) {
+        String id = Integer.toString(keyslot);
+        for (JsonNode entry : section) {
+            JsonNode list = entry.get("keyslots");
+            if (list instanceof ArrayNode a) {
+                for (int i = a.size() - 1; i >= 0; i--) {
+                    if (id.equals(a.get(i).asText())) {
+                        a.remove(i);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package io.nbdcrypt.luks2;
+
+import io.nbdcrypt.block.BlockDevice;
+import io.nbdcrypt.block.EncryptedVolume;
+import io.nbdcrypt.block.FileBlockDevice;
+import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.luks1.Luks1Volume;
+import io.nbdcrypt.luks2.segment.Segment;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * The entry point for servers: open a LUKS1 or LUKS2 volume (told apart by the header's magic
+ * and version) with a passphrase and get its plaintext as a {@link BlockDevice}.
+ *
+ * <p>The header is untrusted input: it is fully validated (cipher allow-list, bounds, KDF
+ * floor) before the passphrase is used. The volume key lives only inside the returned
+ * device's cipher; the {@link SecretBytes} copy is wiped before this returns.
+ */
+public final class LuksVolumes {
+    private LuksVolumes() {}
+
+    /** An opened volume: the plaintext device plus what it is. Closing closes the files. */
+    public record Opened(BlockDevice device, VolumeInfo info) implements Closeable {
+        @Override
+        public void close() throws IOException {
+            device.close();
+        }
+    }
+
+    /** An unlocked volume key with its description; the caller closes the key. */
+    public record UnlockedKey(VolumeInfo info, SecretBytes volumeKey) implements Closeable {
+        @Override
+        public void close() {
+            volumeKey.close();
+        }
+    }
+
+    /**
+     * Opens {@code device} with {@code passphrase}.
+     *
+     * @param detachedHeader a header file, when the device holds only data
+     * @throws LuksFormatException      if the header is malformed or refused
+     * @throws WrongPassphraseException if no keyslot opens
+     * @throws IOException              if a file cannot be read
+     */
+    public static Opened open(Path device, Optional<Path> detachedHeader, SecretBytes passphrase, boolean readOnly)
+            throws IOException {
+        BlockDevice data = FileBlockDevice.open(device, readOnly);
+        try {
+            if (detachedHeader.isPresent()) {
+                try (BlockDevice header = FileBlockDevice.open(detachedHeader.get(), true)) {
+                    return open(data, Optional.of(header), passphrase, OptionalInt.empty());
+                }
+            }
+            return open(data, Optional.empty(), passphrase, OptionalInt.empty());
+        } catch (IOException | RuntimeException e) {
+            data.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens an already opened data device; {@code header} (read, then no longer needed) when
+     * detached. The returned device owns {@code data}.
+     */
+    public static Opened open(BlockDevice data, Optional<BlockDevice> header, SecretBytes passphrase, OptionalInt keyslot)
+            throws IOException {
+        BlockDevice hdr = header.orElse(data);
+        int version = version(hdr);
+        if (version == 1) {
+            Luks1Volume v = Luks1Volume.open(hdr, header.isPresent());
+            Luks1Volume.Unlocked u = v.unlock(passphrase, keyslot);
+            try (SecretBytes key = u.volumeKey()) {
+                EncryptedVolume ev = v.dataVolume(data, key);
+                return new Opened(ev, v.info(ev.size(), u.keyslot()));
+            }
+        }
+        Luks2Volume v = Luks2Volume.open(hdr, header.isPresent());
+        Luks2Volume.Unlocked u = v.unlock(passphrase, keyslot);
+        try (SecretBytes key = u.volumeKey()) {
+            EncryptedVolume ev = v.dataVolume(data, key);
+            return new Opened(ev, info(v.header(), ev.size(), u.keyslot(), key.length()));
+        }
+    }
+
+    /**
+     * Unlocks the volume key without building a data path (for the dm-crypt backend, or
+     * {@code dump --dump-volume-key}).
+     */
+    public static UnlockedKey unlockKey(BlockDevice data, Optional<BlockDevice> header, SecretBytes passphrase,
+            OptionalInt keyslot) throws IOException {
+        BlockDevice hdr = header.orElse(data);
+        if (version(hdr) == 1) {
+            Luks1Volume v = Luks1Volume.open(hdr, header.isPresent());
+            Luks1Volume.Unlocked u = v.unlock(passphrase, keyslot);
+            return new UnlockedKey(v.info(v.dataSize(data.size()), u.keyslot()), u.volumeKey());
+        }
+        Luks2Volume v = Luks2Volume.open(hdr, header.isPresent());
+        Luks2Volume.Unlocked u = v.unlock(passphrase, keyslot);
+        long size = v.header().dataSegment().sizeOn(data.size());
+        return new UnlockedKey(info(v.header(), size, u.keyslot(), u.volumeKey().length()), u.volumeKey());
+    }
+
+    /**
+     * The LUKS version at the start of {@code dev}: 1, or 2 (also when the primary header is
+     * damaged, so the LUKS2 reader can look for the secondary copy).
+     */
+    public static int version(BlockDevice dev) throws IOException {
+        if (dev.size() < 8) {
+            throw new LuksFormatException("binary.magic", "device of " + dev.size() + " bytes is too small for a LUKS header");
+        }
+        byte[] b = new byte[8];
+        dev.read(0, ByteBuffer.wrap(b));
+        boolean luksMagic = b[0] == 'L' && b[1] == 'U' && b[2] == 'K' && b[3] == 'S' && b[4] == (byte) 0xba
+                && b[5] == (byte) 0xbe;
+        return luksMagic && b[6] == 0 && b[7] == 1 ? 1 : 2;
+    }
+
+    static VolumeInfo info(Luks2Header h, long size, int keyslot, int keyBytes) {
+        Segment s = h.dataSegment();
+        return new VolumeInfo(2, h.uuid(), h.binary().label(), s.encryption().spec(), keyBytes * 8, s.sectorSize(),
+                s.offset(), size, s.ivTweak(), keyslot);
+    }
+}

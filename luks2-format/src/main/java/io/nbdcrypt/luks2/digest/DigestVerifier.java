@@ -1,0 +1,41 @@
+package io.nbdcrypt.luks2.digest;
+
+import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.crypto.KeyAccess;
+import io.nbdcrypt.crypto.kdf.KdfParameters;
+import io.nbdcrypt.crypto.kdf.PasswordKdf;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+
+/** Computes and checks LUKS2 {@code pbkdf2} digests of a volume key. */
+public final class DigestVerifier {
+    private DigestVerifier() {}
+
+    /** Whether {@code volumeKey} is the key {@code d} describes (constant-time compare). */
+    public static boolean matches(Digest d, SecretBytes volumeKey) {
+        byte[] want = d.digest();
+        try (SecretBytes got = PasswordKdf.derive(new KdfParameters.Pbkdf2(d.hash(), d.iterations()), volumeKey,
+                d.salt(), want.length)) {
+            byte[] g = got.copyBytes(KeyAccess.get());
+            try {
+                return MessageDigest.isEqual(want, g);
+            } finally {
+                SecretBytes.wipe(g);
+            }
+        }
+    }
+
+    /** A fresh digest value for {@code volumeKey} with the given salt: {@code length} bytes. */
+    public static byte[] compute(KdfParameters.Pbkdf2 params, SecretBytes volumeKey, byte[] salt, int length) {
+        try (SecretBytes got = PasswordKdf.derive(params, volumeKey, salt, length)) {
+            return got.copyBytes(KeyAccess.get());
+        }
+    }
+
+    /** 32 random salt bytes. */
+    public static byte[] newSalt(SecureRandom random) {
+        byte[] s = new byte[32];
+        random.nextBytes(s);
+        return s;
+    }
+}

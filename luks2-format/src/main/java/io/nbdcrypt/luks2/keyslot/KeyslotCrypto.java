@@ -1,0 +1,71 @@
+package io.nbdcrypt.luks2.keyslot;
+
+import io.nbdcrypt.block.BlockDevice;
+import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.crypto.af.AfSplitter;
+import io.nbdcrypt.crypto.kdf.PasswordKdf;
+import io.nbdcrypt.xts.IvRule;
+import io.nbdcrypt.xts.SectorCipher;
+import io.nbdcrypt.xts.XtsCipher;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.security.SecureRandom;
+
+/**
+ * Reads and writes the key material of a LUKS2 keyslot: passphrase → KDF → area key; the
+ * area holds the AF-split volume key encrypted with the area cipher in 512-byte sectors, IVs
+ * counting from 0 at the area start (LUKS1 uses the same scheme).
+ *
+ * <p>Every intermediate secret (derived key, decrypted material) is wiped before return.
+ */
+public final class KeyslotCrypto {
+    private KeyslotCrypto() {}
+
+    /**
+     * The candidate volume key in {@code slot} for {@code passphrase}. It is only right if the
+     * digest matches; a wrong passphrase gives a random-looking key.
+     */
+    public static SecretBytes open(BlockDevice dev, Keyslot slot, SecretBytes passphrase) throws IOException {
+        int len = (int) slot.materialLength();
+        byte[] material = new byte[len];
+        ByteBuffer buf = ByteBuffer.wrap(material);
+        dev.read(slot.areaOffset(), buf);
+        try (SecretBytes areaKey = PasswordKdf.derive(slot.kdf(), passphrase, slot.kdfSalt(), slot.areaKeySize());
+                XtsCipher xts = XtsCipher.create(areaKey)) {
+            new SectorCipher(xts, 512, IvRule.dmCrypt(slot.areaCipher().ivMode(), 0)).decrypt(buf, 0);
+            return AfSplitter.merge(material, slot.keySize(), slot.stripes(), slot.afHash());
+        } finally {
+            SecretBytes.wipe(material);
+        }
+    }
+
+    /** Splits, encrypts and writes {@code volumeKey} into {@code slot}'s area under {@code passphrase}. */
+    public static void store(BlockDevice dev, Keyslot slot, SecretBytes passphrase, SecretBytes volumeKey,
+            SecureRandom random) throws IOException {
+        if (volumeKey.length() != slot.keySize()) {
+            throw new IllegalArgumentException("volume key is " + volumeKey.length() + " bytes, keyslot says " + slot.keySize());
+        }
+        byte[] split = AfSplitter.split(volumeKey, slot.stripes(), slot.afHash(), random);
+        byte[] material = new byte[(int) slot.materialLength()];
+        System.arraycopy(split, 0, material, 0, split.length);
+        SecretBytes.wipe(split);
+        ByteBuffer buf = ByteBuffer.wrap(material);
+        try (SecretBytes areaKey = PasswordKdf.derive(slot.kdf(), passphrase, slot.kdfSalt(), slot.areaKeySize());
+                XtsCipher xts = XtsCipher.create(areaKey)) {
+            new SectorCipher(xts, 512, IvRule.dmCrypt(slot.areaCipher().ivMode(), 0)).encrypt(buf, 0);
+            dev.write(slot.areaOffset(), buf);
+        } finally {
+            SecretBytes.wipe(material);
+        }
+    }
+
+    /** Overwrites a whole keyslot area with random bytes (key destruction on removal). */
+    public static void wipeArea(BlockDevice dev, long offset, long size, SecureRandom random) throws IOException {
+        byte[] junk = new byte[(int) Math.min(size, 1 << 20)];
+        for (long done = 0; done < size; done += junk.length) {
+            random.nextBytes(junk);
+            int n = (int) Math.min(junk.length, size - done);
+            dev.write(offset + done, ByteBuffer.wrap(junk, 0, n));
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package io.nbdcrypt.luks2.segment;
+
+import io.nbdcrypt.luks2.LuksFormatException;
+import io.nbdcrypt.xts.IvMode;
+import java.util.List;
+
+/**
+ * A dm-crypt cipher specification from the allow-list: AES in XTS mode with the
+ * {@code plain64} or {@code plain} IV. Everything else, {@code cipher_null} first of all, is
+ * refused: a host that rewrites the header must not be able to make us write plaintext
+ * (CVE-2025-59054).
+ */
+public record CipherSpec(IvMode ivMode) {
+    /** The spec strings accepted, in the order we prefer them. */
+    public static final List<String> ALLOWED = List.of("aes-xts-plain64", "aes-xts-plain");
+
+    public static final CipherSpec AES_XTS_PLAIN64 = new CipherSpec(IvMode.PLAIN64);
+
+    /**
+     * @throws LuksFormatException naming {@code field} for any spec not on {@link #ALLOWED}
+     */
+    public static CipherSpec parse(String spec, String field) throws LuksFormatException {
+        return switch (spec) {
+            case "aes-xts-plain64" -> new CipherSpec(IvMode.PLAIN64);
+            case "aes-xts-plain" -> new CipherSpec(IvMode.PLAIN);
+            default -> throw new LuksFormatException(field, "cipher '" + printable(spec) + "' is refused (allowed: "
+                    + String.join(", ", ALLOWED) + ")");
+        };
+    }
+
+    /** The spec string as cryptsetup writes it. */
+    public String spec() {
+        return ivMode == IvMode.PLAIN64 ? "aes-xts-plain64" : "aes-xts-plain";
+    }
+
+    /** XTS key sizes in bytes: two AES-128 or two AES-256 keys. */
+    public static boolean validKeySize(int bytes) {
+        return bytes == 32 || bytes == 64;
+    }
+
+    private static String printable(String s) {
+        String t = s.length() > 64 ? s.substring(0, 64) + "..." : s;
+        return t.replaceAll("[^\\x20-\\x7e]", "?");
+    }
+
+    @Override
+    public String toString() {
+        return spec();
+    }
+}

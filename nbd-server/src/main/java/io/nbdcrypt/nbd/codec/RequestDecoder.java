@@ -1,0 +1,84 @@
+package io.nbdcrypt.nbd.codec;
+
+import io.nbdcrypt.nbd.wire.NbdProtocol;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import java.util.List;
+
+/**
+ * Decodes transmission-phase requests into {@link NbdRequest}s: a 28-byte header, then for
+ * {@code NBD_CMD_WRITE} the payload.
+ *
+ * <p>An explicit state machine. A write payload up to {@code maxPayload} bytes is handed on as
+ * one retained slice; a larger one is never buffered: the request is emitted at once with
+ * {@code payloadDropped} set (so the handler can answer with an error) and the payload bytes
+ * are skipped as they arrive, keeping the stream framed. After a bad magic the decoder emits
+ * {@link BadRequestMagic} once and discards all further input.
+ */
+public final class RequestDecoder extends ByteToMessageDecoder {
+    private enum State { HEADER, PAYLOAD, SKIP_PAYLOAD, FAILED }
+
+    private final int maxPayload;
+    private State state = State.HEADER;
+    private int flags;
+    private int type;
+    private long cookie;
+    private long offset;
+    private long length;
+    private long skipRemaining;
+
+    public RequestDecoder(int maxPayload) {
+        this.maxPayload = maxPayload;
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        switch (state) {
+            case HEADER -> decodeHeader(in, out);
+            case PAYLOAD -> {
+                if (in.readableBytes() >= length) {
+                    ByteBuf payload = in.readRetainedSlice((int) length);
+                    out.add(new NbdRequest(flags, type, cookie, offset, length, payload, false));
+                    state = State.HEADER;
+                }
+            }
+            case SKIP_PAYLOAD -> {
+                int n = (int) Math.min(skipRemaining, in.readableBytes());
+                in.skipBytes(n);
+                skipRemaining -= n;
+                if (skipRemaining == 0) {
+                    state = State.HEADER;
+                }
+            }
+            case FAILED -> in.skipBytes(in.readableBytes());
+        }
+    }
+
+    private void decodeHeader(ByteBuf in, List<Object> out) {
+        if (in.readableBytes() < NbdProtocol.REQUEST_HEADER_LENGTH) {
+            return;
+        }
+        int magic = in.readInt();
+        if (magic != NbdProtocol.REQUEST_MAGIC) {
+            state = State.FAILED;
+            in.skipBytes(in.readableBytes());
+            out.add(new BadRequestMagic(magic));
+            return;
+        }
+        flags = in.readUnsignedShort();
+        type = in.readUnsignedShort();
+        cookie = in.readLong();
+        offset = in.readLong();
+        length = in.readUnsignedInt();
+        if (type != NbdProtocol.CMD_WRITE || length == 0) {
+            out.add(new NbdRequest(flags, type, cookie, offset, length, null, false));
+        } else if (length > maxPayload) {
+            out.add(new NbdRequest(flags, type, cookie, offset, length, null, true));
+            skipRemaining = length;
+            state = State.SKIP_PAYLOAD;
+        } else {
+            state = State.PAYLOAD;
+        }
+    }
+}

@@ -1,0 +1,14 @@
+package io.nbdcrypt.nbd.handshake;
+
+import io.nbdcrypt.nbd.backend.Export;
+import io.netty.channel.ChannelHandlerContext;
+
+/**
+ * Replaces the handshake handlers of a channel with the transmission-phase ones once the
+ * client has picked an export. Called on the event loop, right after the last handshake reply
+ * was written.
+ */
+@FunctionalInterface
+public interface TransmissionStarter {
+    void start(ChannelHandlerContext ctx, Export export, boolean structuredReplies);
+}

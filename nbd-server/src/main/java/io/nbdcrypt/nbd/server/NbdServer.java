@@ -1,0 +1,256 @@
+package io.nbdcrypt.nbd.server;
+
+import io.nbdcrypt.nbd.backend.ExportRegistry;
+import io.nbdcrypt.nbd.codec.HandshakeDecoder;
+import io.nbdcrypt.nbd.codec.HandshakeEncoder;
+import io.nbdcrypt.nbd.codec.ReplyEncoder;
+import io.nbdcrypt.nbd.codec.RequestDecoder;
+import io.nbdcrypt.nbd.handshake.HandshakeHandler;
+import io.nbdcrypt.nbd.transmission.NbdMetrics;
+import io.nbdcrypt.nbd.transmission.TransmissionHandler;
+import io.nbdcrypt.nbd.wire.NbdProtocol;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.timeout.ReadTimeoutHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * An NBD server for the exports of one {@link ExportRegistry}, on a unix domain socket and/or
+ * loopback TCP.
+ *
+ * <p>Event loops only frame bytes and write replies; requests run on a bounded worker pool.
+ * {@link #close()} is graceful: stop accepting, let every connection answer what it already
+ * received, flush and close the devices, and wipe keys (through the registry's resources).
+ * It is idempotent and safe from a shutdown hook.
+ */
+public final class NbdServer implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(NbdServer.class.getName());
+    private static final int HANDSHAKE_TIMEOUT_SECONDS = 60;
+    private static final int MAX_OPTION_LENGTH = 16 * 1024;
+    private static final long DRAIN_TIMEOUT_MILLIS = 30_000;
+
+    private final ExportRegistry exports;
+    private final ServerConfig config;
+    private final Transport transport;
+    private final EventLoopGroup group;
+    private final ExecutorService workers;
+    private final NbdMetrics metrics = new NbdMetrics();
+    private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private final List<Channel> listeners = new ArrayList<>();
+    private InetSocketAddress tcpAddress;
+    private boolean closed;
+
+    private NbdServer(ExportRegistry exports, ServerConfig config) {
+        this.exports = exports;
+        this.config = config;
+        this.transport = Transport.choose(config.nativeTransport());
+        this.group = transport.newGroup(Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())));
+        AtomicInteger n = new AtomicInteger();
+        this.workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(), 0, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "nbd-worker-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+    }
+
+    /**
+     * Binds and starts serving. On failure everything started is stopped again; the registry
+     * stays open (the caller owns it until a server was returned).
+     *
+     * @throws IOException if the socket path is in use by a live server or binding fails
+     */
+    public static NbdServer start(ExportRegistry exports, ServerConfig config) throws IOException {
+        NbdServer s = new NbdServer(exports, config);
+        try {
+            s.bind();
+            return s;
+        } catch (IOException | RuntimeException e) {
+            s.stopThreads();
+            throw e;
+        }
+    }
+
+    private void bind() throws IOException {
+        ServerBootstrap b = new ServerBootstrap()
+                .group(group)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 << 10, 1 << 20))
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(512, 64 << 10, 1 << 20))
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        initConnection(ch);
+                    }
+                });
+        if (config.socket() != null) {
+            prepareSocketPath(config.socket());
+            Channel ch = b.clone().channel(transport.unixChannel())
+                    .bind(transport.unixAddress(config.socket())).syncUninterruptibly().channel();
+            listeners.add(ch);
+            // Only the owner may connect: the socket is the plaintext view of the volume.
+            Files.setPosixFilePermissions(config.socket(), PosixFilePermissions.fromString("rw-------"));
+        }
+        if (config.tcp() != null) {
+            Channel ch = b.clone().channel(transport.tcpChannel())
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .bind(config.tcp()).syncUninterruptibly().channel();
+            listeners.add(ch);
+            tcpAddress = (InetSocketAddress) ch.localAddress();
+        }
+        LOG.info(() -> "serving " + exports.defaultExport().device() + " with " + transport + " transport");
+    }
+
+    /** Refuses a path a live server listens on; removes a stale socket left by a crash. */
+    private static void prepareSocketPath(Path path) throws IOException {
+        if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            probe.connect(UnixDomainSocketAddress.of(path));
+            throw new IOException("socket " + path + " is in use by another server");
+        } catch (IOException e) {
+            if (e.getMessage() != null && e.getMessage().contains("in use by another server")) {
+                throw e;
+            }
+        }
+        if (!Files.isRegularFile(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                && !Files.isDirectory(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            Files.delete(path);
+        } else {
+            throw new IOException(path + " exists and is not a socket");
+        }
+    }
+
+    private void initConnection(Channel ch) {
+        if (closed || connections.size() >= config.maxConnections()) {
+            metrics.connectionRefused();
+            LOG.warning(() -> "refusing connection " + ch + ": limit of " + config.maxConnections() + " reached");
+            ch.close();
+            return;
+        }
+        metrics.connectionAccepted();
+        connections.add(ch);
+        int maxPayload = config.limits().maxPayload();
+        ch.pipeline()
+                .addLast("timeout", new ReadTimeoutHandler(HANDSHAKE_TIMEOUT_SECONDS))
+                .addLast("decoder", new HandshakeDecoder(MAX_OPTION_LENGTH))
+                .addLast("encoder", new HandshakeEncoder())
+                .addLast("handler", new HandshakeHandler(exports, maxPayload, metrics, this::startTransmission));
+    }
+
+    private void startTransmission(ChannelHandlerContext ctx, io.nbdcrypt.nbd.backend.Export export,
+            boolean structured) {
+        var p = ctx.pipeline();
+        // Order matters: the new handler must be in place before the decoder is replaced,
+        // because the old decoder forwards any bytes it already holds to its successor.
+        p.replace("handler", "handler",
+                new TransmissionHandler(export, structured, workers, config.limits(), metrics));
+        p.replace("encoder", "encoder", new ReplyEncoder());
+        p.replace("decoder", "decoder", new RequestDecoder(config.limits().maxPayload()));
+        p.remove("timeout");
+    }
+
+    /** The {@code nbd+unix://} URI of the default export (or {@code nbd://} when only TCP is used). */
+    public String uri() {
+        if (config.socket() != null) {
+            return "nbd+unix:///?socket=" + config.socket().toAbsolutePath();
+        }
+        return "nbd://127.0.0.1:" + tcpAddress.getPort() + "/";
+    }
+
+    /** The bound TCP address (with the real port when 0 was asked), or {@code null}. */
+    public InetSocketAddress tcpAddress() {
+        return tcpAddress;
+    }
+
+    public NbdMetrics metrics() {
+        return metrics;
+    }
+
+    /** Open connections right now. */
+    public int connectionCount() {
+        return connections.size();
+    }
+
+    /** Graceful shutdown; see the class comment. Returns when the devices are closed. */
+    @Override
+    public synchronized void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Channel l : listeners) {
+            l.close().syncUninterruptibly();
+        }
+        for (Channel ch : connections) {
+            ch.eventLoop().execute(() -> {
+                TransmissionHandler h = ch.pipeline().get(TransmissionHandler.class);
+                if (h != null) {
+                    h.shutdown();
+                } else {
+                    ch.close();
+                }
+            });
+        }
+        if (!connections.newCloseFuture().awaitUninterruptibly(DRAIN_TIMEOUT_MILLIS)) {
+            LOG.warning("connections did not drain in time; closing them");
+            connections.close().awaitUninterruptibly();
+        }
+        stopThreads();
+        if (config.socket() != null) {
+            Files.deleteIfExists(config.socket());
+        }
+        exports.close();
+    }
+
+    private void stopThreads() {
+        workers.shutdown();
+        try {
+            if (!workers.awaitTermination(DRAIN_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
+                workers.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            workers.shutdownNow();
+        }
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        for (Channel l : listeners) {
+            l.close();
+        }
+        LOG.log(Level.FINE, "server threads stopped");
+    }
+
+    /** Longest option data accepted during the handshake; longer data gets NBD_REP_ERR_TOO_BIG. */
+    public static int maxOptionLength() {
+        return MAX_OPTION_LENGTH;
+    }
+
+    static int maxNameLength() {
+        return NbdProtocol.MAX_STRING_LENGTH;
+    }
+}

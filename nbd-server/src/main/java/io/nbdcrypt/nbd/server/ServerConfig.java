@@ -1,0 +1,57 @@
+package io.nbdcrypt.nbd.server;
+
+import io.nbdcrypt.nbd.transmission.FlowLimits;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+
+/**
+ * Where and how a server listens. No secrets here.
+ *
+ * @param socket         unix domain socket path, or {@code null}
+ * @param tcp            TCP address (loopback only), or {@code null}; at least one of the two
+ * @param maxConnections simultaneous connections; more are closed right after accept
+ * @param workerThreads  threads that run requests (crypto and disk I/O)
+ * @param limits         per-connection buffering bounds
+ * @param nativeTransport use epoll when available (NIO otherwise)
+ */
+public record ServerConfig(Path socket, InetSocketAddress tcp, int maxConnections, int workerThreads,
+        FlowLimits limits, boolean nativeTransport) {
+
+    public ServerConfig {
+        if (socket == null && tcp == null) {
+            throw new IllegalArgumentException("need a unix socket path or a TCP address to listen on");
+        }
+        if (tcp != null && !tcp.getAddress().isLoopbackAddress()) {
+            throw new IllegalArgumentException("TCP address " + tcp + " is not loopback; NBD here has no TLS");
+        }
+        if (maxConnections < 1 || workerThreads < 1) {
+            throw new IllegalArgumentException("connections and worker threads must be at least 1");
+        }
+    }
+
+    /** A unix socket server with default limits. */
+    public static ServerConfig unix(Path socket) {
+        return new ServerConfig(socket, null, 16, defaultWorkers(), FlowLimits.defaults(), true);
+    }
+
+    public ServerConfig withTcp(InetSocketAddress address) {
+        return new ServerConfig(socket, address, maxConnections, workerThreads, limits, nativeTransport);
+    }
+
+    public ServerConfig withMaxConnections(int n) {
+        return new ServerConfig(socket, tcp, n, workerThreads, limits, nativeTransport);
+    }
+
+    public ServerConfig withLimits(FlowLimits l) {
+        return new ServerConfig(socket, tcp, maxConnections, workerThreads, l, nativeTransport);
+    }
+
+    public ServerConfig withNativeTransport(boolean on) {
+        return new ServerConfig(socket, tcp, maxConnections, workerThreads, limits, on);
+    }
+
+    /** Enough threads to keep the cores busy while some wait on fdatasync. */
+    public static int defaultWorkers() {
+        return Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+    }
+}

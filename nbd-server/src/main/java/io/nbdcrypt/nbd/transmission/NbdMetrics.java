@@ -1,0 +1,40 @@
+package io.nbdcrypt.nbd.transmission;
+
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Counters shared by every connection of one server; tests read them to prove behaviour
+ * (e.g. that a client which never reads its replies made the server stop reading) without
+ * relying on timing.
+ */
+public final class NbdMetrics {
+    final LongAdder connectionsAccepted = new LongAdder();
+    final LongAdder connectionsRefused = new LongAdder();
+    final LongAdder protocolErrors = new LongAdder();
+    final LongAdder requests = new LongAdder();
+    final LongAdder errorReplies = new LongAdder();
+    final LongAdder readPauses = new LongAdder();
+    final AtomicLong maxOutstandingBytes = new AtomicLong();
+    final AtomicLong maxInFlight = new AtomicLong();
+
+    public long connectionsAccepted() { return connectionsAccepted.sum(); }
+    public long connectionsRefused() { return connectionsRefused.sum(); }
+    /** Handshakes or request streams dropped for malformed input. */
+    public long protocolErrors() { return protocolErrors.sum(); }
+    public long requests() { return requests.sum(); }
+    public long errorReplies() { return errorReplies.sum(); }
+    /** Times a connection stopped reading because too much was outstanding. */
+    public long readPauses() { return readPauses.sum(); }
+    /** Highest bytes held for one connection (write payloads not yet done plus replies not yet sent). */
+    public long maxOutstandingBytes() { return maxOutstandingBytes.get(); }
+    /** Highest number of requests one connection had admitted and not yet fully replied to. */
+    public long maxInFlight() { return maxInFlight.get(); }
+
+    /** Counts a connection refused at the connection limit. */
+    public void connectionRefused() { connectionsRefused.increment(); }
+    /** Counts an accepted connection. */
+    public void connectionAccepted() { connectionsAccepted.increment(); }
+    /** Counts a connection dropped for malformed input. */
+    public void protocolError() { protocolErrors.increment(); }
+}

@@ -1,0 +1,192 @@
+package io.nbdcrypt.nbd.handshake;
+
+import static io.nbdcrypt.nbd.testing.Hex.bytes;
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.nbdcrypt.block.FileBlockDevice;
+import io.nbdcrypt.nbd.backend.Export;
+import io.nbdcrypt.nbd.backend.ExportRegistry;
+import io.nbdcrypt.nbd.codec.HandshakeDecoder;
+import io.nbdcrypt.nbd.codec.HandshakeEncoder;
+import io.nbdcrypt.nbd.testing.Hex;
+import io.nbdcrypt.nbd.testing.LeakCheck;
+import io.nbdcrypt.nbd.transmission.NbdMetrics;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Negotiation against byte fixtures written from proto.md: every expected reply below is
+ * spelled out in hex (magic 0003e889045565a9, option, reply type, length, data).
+ */
+@ExtendWith(LeakCheck.class)
+class HandshakeHandlerTest {
+    private static final String GREETING = "4e42444d41474943 49484156454f5054 0003";
+    private static final String OPT = "49484156454f5054";
+    private static final String REP = "0003e889045565a9";
+    // Export "disk": 1 MiB; flags HAS_FLAGS|SEND_FLUSH|SEND_FUA|SEND_WRITE_ZEROES|CAN_MULTI_CONN = 0x014d.
+    private static final String INFO_EXPORT = "0000 0000000000100000 014d";
+
+    @TempDir Path dir;
+    private ExportRegistry registry;
+    private final List<String> started = new ArrayList<>();
+    private EmbeddedChannel ch;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        Path img = dir.resolve("disk.img");
+        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
+            f.setLength(1 << 20);
+        }
+        registry = ExportRegistry.of(new Export("disk", "test disk", FileBlockDevice.open(img, false), false, false));
+        ch = new EmbeddedChannel(new HandshakeDecoder(1024), new HandshakeEncoder(),
+                new HandshakeHandler(registry, 32 << 20, new NbdMetrics(),
+                        (ctx, export, structured) -> started.add(export.name() + (structured ? "+structured" : ""))));
+        assertEquals(GREETING.replace(" ", ""), out());
+    }
+
+    @AfterEach
+    void tearDown() throws IOException {
+        ch.finishAndReleaseAll();
+        registry.close();
+    }
+
+    private void in(String hex) {
+        ch.writeInbound(Unpooled.wrappedBuffer(bytes(hex)));
+    }
+
+    private String out() {
+        StringBuilder sb = new StringBuilder();
+        ByteBuf b;
+        while ((b = ch.readOutbound()) != null) {
+            sb.append(Hex.drain(b));
+        }
+        return sb.toString();
+    }
+
+    private static String hex(String s) {
+        return s.replace(" ", "");
+    }
+
+    @Test
+    void go_withInfoRequests_repliesInfosAckAndStartsTransmission() {
+        // GO "disk", asking NAME(1), DESCRIPTION(2), BLOCK_SIZE(3), and unknown 0x99.
+        in("00000003" + OPT + "00000007 00000012 00000004 6469736b 0004 0001 0002 0003 0099");
+        String expected = REP + "00000007 00000003 0000000c" + INFO_EXPORT
+                + REP + "00000007 00000003 00000006 0001 6469736b"
+                + REP + "00000007 00000003 0000000b 0002 74657374206469736b"
+                + REP + "00000007 00000003 0000000e 0003 00000001 00001000 02000000"
+                + REP + "00000007 00000001 00000000";
+        assertEquals(hex(expected), out());
+        assertEquals(List.of("disk"), started);
+    }
+
+    @Test
+    void info_emptyNameIsDefaultExport_doesNotStartTransmission() {
+        in("00000003" + OPT + "00000006 00000006 00000000 0000");
+        assertEquals(hex(REP + "00000006 00000003 0000000c" + INFO_EXPORT + REP + "00000006 00000001 00000000"), out());
+        assertEquals(List.of(), started);
+        assertTrue(ch.isActive());
+    }
+
+    @Test
+    void go_unknownExport_errUnknownAndSessionContinues() {
+        in("00000003" + OPT + "00000007 00000008 00000002 6e6f 0000");
+        String reply = out();
+        assertTrue(reply.startsWith(hex(REP + "00000007 80000006")), reply);
+        in(OPT + "00000003 00000000");   // LIST still works
+        assertTrue(out().startsWith(hex(REP + "00000003 00000002 00000011 00000004 6469736b 74657374206469736b")));
+    }
+
+    @Test
+    void go_lengthsInconsistent_errInvalid() {
+        in("00000003" + OPT + "00000007 00000008 00000009 6469736b 0000");
+        assertTrue(out().startsWith(hex(REP + "00000007 80000003")));
+        assertTrue(ch.isActive());
+    }
+
+    @Test
+    void unknownOptionsAndStarttls_refusedAndSessionContinues() {
+        in("00000003" + OPT + "0000abcd 00000002 0102");
+        assertTrue(out().startsWith(hex(REP + "0000abcd 80000001")));
+        in(OPT + "00000005 00000000");
+        assertTrue(out().startsWith(hex(REP + "00000005 80000002")));
+        in(OPT + "0000000a 00000000");  // SET_META_CONTEXT
+        assertTrue(out().startsWith(hex(REP + "0000000a 80000001")));
+        in(OPT + "00000008 00000000");  // STRUCTURED_REPLY
+        assertEquals(hex(REP + "00000008 00000001 00000000"), out());
+        in(OPT + "00000007 00000006 00000000 0000");
+        out();
+        assertEquals(List.of("disk+structured"), started);
+    }
+
+    @Test
+    void optionTooLarge_errTooBigAndSessionContinues() {
+        in("00000003" + OPT + "00000007 00000800" + "00".repeat(0x800));
+        assertTrue(out().startsWith(hex(REP + "00000007 80000009")));
+        in(OPT + "00000007 00000006 00000000 0000");
+        assertTrue(out().endsWith(hex(REP + "00000007 00000001 00000000")));
+    }
+
+    @Test
+    void exportName_withNoZeroes_shortReply() {
+        in("00000003" + OPT + "00000001 00000004 6469736b");
+        assertEquals(hex("0000000000100000 014d"), out());
+        assertEquals(List.of("disk"), started);
+    }
+
+    @Test
+    void exportName_withoutNoZeroes_paddedWith124Zeroes() {
+        in("00000001" + OPT + "00000001 00000000");
+        assertEquals(hex("0000000000100000 014d") + "00".repeat(124), out());
+    }
+
+    @Test
+    void exportName_unknown_closes() {
+        in("00000003" + OPT + "00000001 00000001 78");
+        assertEquals("", out());
+        assertFalse(ch.isActive());
+        assertEquals(List.of(), started);
+    }
+
+    @Test
+    void abort_acksAndCloses() {
+        in("00000003" + OPT + "00000002 00000000");
+        assertEquals(hex(REP + "00000002 00000001 00000000"), out());
+        assertFalse(ch.isActive());
+    }
+
+    @Test
+    void clientFlags_unknownBitsOrNotFixedNewstyle_closes() {
+        in("00000007");
+        assertFalse(ch.isActive());
+    }
+
+    @Test
+    void clientFlags_notFixedNewstyle_closes() {
+        in("00000000");
+        assertFalse(ch.isActive());
+    }
+
+    @Test
+    void badOptionMagic_closes() {
+        in("00000003 4e42444d41474943 00000007 00000000");
+        assertFalse(ch.isActive());
+    }
+
+    @Test
+    void structuredReply_withData_errInvalid() {
+        in("00000003" + OPT + "00000008 00000001 00");
+        assertTrue(out().startsWith(hex(REP + "00000008 80000003")));
+    }
+}

@@ -1,0 +1,82 @@
+package io.nbdcrypt.nbd.testing;
+
+import io.nbdcrypt.block.BlockDevice;
+import io.nbdcrypt.block.EncryptedVolume;
+import io.nbdcrypt.block.FileBlockDevice;
+import io.nbdcrypt.crypto.KeyAccess;
+import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.nbd.backend.Export;
+import io.nbdcrypt.nbd.backend.ExportRegistry;
+import io.nbdcrypt.nbd.server.NbdServer;
+import io.nbdcrypt.nbd.server.ServerConfig;
+import io.nbdcrypt.xts.IvMode;
+import io.nbdcrypt.xts.IvRule;
+import io.nbdcrypt.xts.SectorCipher;
+import io.nbdcrypt.xts.XtsCipher;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/**
+ * A sparse image file served in-process on a unix socket in a temp directory: either plain
+ * (the file itself) or encrypted (an {@link EncryptedVolume} over it with a random
+ * aes-xts-plain64 key, 4096-byte sectors, data at offset 0). Tests talk to it with real clients.
+ */
+public final class ServedImage implements AutoCloseable {
+    public final Path image;
+    public final Path socket;
+    public final NbdServer server;
+    private final byte[] key;
+
+    private ServedImage(Path image, Path socket, NbdServer server, byte[] key) {
+        this.image = image;
+        this.socket = socket;
+        this.server = server;
+        this.key = key;
+    }
+
+    public enum Kind { PLAIN, ENCRYPTED }
+
+    public static ServedImage start(Path dir, Kind kind, long size) throws IOException {
+        return start(dir, kind, size, false, false, c -> c);
+    }
+
+    public static ServedImage start(Path dir, Kind kind, long size, boolean readOnly, boolean allowDiscards,
+            UnaryOperator<ServerConfig> tune) throws IOException {
+        Path image = dir.resolve("disk.img");
+        try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
+            f.setLength(size);
+        }
+        BlockDevice device = FileBlockDevice.open(image, false);
+        byte[] key = null;
+        XtsCipher xts = null;
+        if (kind == Kind.ENCRYPTED) {
+            SecretBytes secret = SecretBytes.random(64, new SecureRandom());
+            key = secret.copyBytes(KeyAccess.get());
+            xts = XtsCipher.create(secret);
+            device = new EncryptedVolume(device, 0, size, new SectorCipher(xts, 4096, IvRule.dmCrypt(IvMode.PLAIN64, 0)));
+        }
+        Export export = new Export("disk", "test image", device, readOnly, allowDiscards);
+        ExportRegistry registry = new ExportRegistry(List.of(export), xts == null ? List.of() : List.of(xts));
+        Path socket = dir.resolve("nbd.sock");
+        NbdServer server = NbdServer.start(registry, tune.apply(ServerConfig.unix(socket)));
+        return new ServedImage(image, socket, server, key);
+    }
+
+    public String uri() {
+        return server.uri();
+    }
+
+    /** The raw XTS key (test only: the independent Python check needs it). */
+    public byte[] key() {
+        return key.clone();
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+    }
+}
