@@ -62,8 +62,8 @@ public class XtsBenchmark {
     public static class Request {
         @Param({"false", "true"})
         public boolean direct;
-        /** 1: one data unit per call, like {@code openssl speed -bytes N}. */
-        @Param({"1"})
+        /** 1: one data unit per call, like {@code openssl speed -bytes N}; 8: a request of 8 sectors (4 KiB of 512-byte sectors). */
+        @Param({"1", "8"})
         public int sectorsPerOp;
 
         ByteBuffer buf;
