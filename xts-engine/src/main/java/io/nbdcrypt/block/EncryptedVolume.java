@@ -3,6 +3,7 @@ package io.nbdcrypt.block;
 import io.nbdcrypt.xts.SectorCipher;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -10,13 +11,25 @@ import java.util.concurrent.locks.ReentrantLock;
  * The plaintext view of an encrypted data segment: {@code size} bytes starting at
  * {@code dataOffset} of a backing device, each sector encrypted by a {@link SectorCipher}.
  *
- * <p>Aligned requests encrypt/decrypt straight through. Unaligned requests are split into
- * three parts: a partial head sector, an aligned body, and a partial tail sector; the partial
+ * <p>Aligned requests encrypt/decrypt straight through (writes via a pooled scratch buffer,
+ * since the caller's buffer is not ours to scramble). Unaligned requests are split into three
+ * parts: a partial head sector, an aligned body, and a partial tail sector; the partial
  * sectors go through read-modify-write under a per-sector stripe lock, so two concurrent
- * partial writes to the same sector cannot lose each other's bytes.
+ * partial writes to the same sector cannot lose each other's bytes. (A whole-sector write
+ * needs no lock: any other request touching that sector overlaps it, and overlapping
+ * concurrent writes have no defined order.)
+ *
+ * <p>Holes: a sector whose ciphertext is all zero bytes reads as zeroes. Such a sector was
+ * never written (a fresh sparse image) or was trimmed (the backing punched a hole, which
+ * reads as zeroes); real ciphertext is all zero with probability 2^-4096 per 512-byte
+ * sector. {@link #trim} therefore releases whole sectors in the backing and writes encrypted
+ * zeroes only into partial edge sectors. {@link #writeZeroes} without {@code mayTrim} writes
+ * real encrypted zeroes, so the host cannot tell them from data.
  */
 public final class EncryptedVolume implements BlockDevice {
     private static final int LOCK_STRIPES = 256;
+    private static final int SCRATCH = 256 * 1024;
+    private static final ByteBuffer ZEROES = ByteBuffer.allocate(SCRATCH).asReadOnlyBuffer();
 
     private final BlockDevice backing;
     private final long dataOffset;
@@ -24,10 +37,12 @@ public final class EncryptedVolume implements BlockDevice {
     private final SectorCipher cipher;
     private final int sectorSize;
     private final ReentrantLock[] sectorLocks = new ReentrantLock[LOCK_STRIPES];
+    private final ScratchBuffers scratch = new ScratchBuffers(SCRATCH, 2 * Runtime.getRuntime().availableProcessors() + 2);
 
     /**
      * @param dataOffset byte offset of the segment in {@code backing}, a multiple of the sector size
      * @param size       plaintext size in bytes, a multiple of the sector size
+     * @throws IllegalArgumentException if the segment is misaligned or does not fit the backing device
      */
     public EncryptedVolume(BlockDevice backing, long dataOffset, long size, SectorCipher cipher) {
         this.backing = Objects.requireNonNull(backing);
@@ -75,10 +90,9 @@ public final class EncryptedVolume implements BlockDevice {
         int pos = dst.position();
         long at = offset;
         // Head: a partial first sector.
-        if (at % sectorSize != 0 && at < end) {
+        if (at % sectorSize != 0) {
             int n = (int) Math.min(end - at, sectorSize - at % sectorSize);
-            ByteBuffer sector = readSector(at / sectorSize);
-            dst.put(pos, sector, (int) (at % sectorSize), n);
+            copySector(at / sectorSize, (int) (at % sectorSize), dst, pos, n);
             pos += n;
             at += n;
         }
@@ -87,14 +101,13 @@ public final class EncryptedVolume implements BlockDevice {
         if (bodyLen > 0) {
             ByteBuffer body = dst.duplicate().position(pos).limit(pos + (int) bodyLen);
             backing.read(dataOffset + at, body);
-            cipher.decrypt(body, at / sectorSize);
+            cipher.decryptKeepingHoles(body, at / sectorSize);
             pos += (int) bodyLen;
             at += bodyLen;
         }
         // Tail: a partial last sector.
         if (at < end) {
-            ByteBuffer sector = readSector(at / sectorSize);
-            dst.put(pos, sector, 0, (int) (end - at));
+            copySector(at / sectorSize, 0, dst, pos, (int) (end - at));
         }
     }
 
@@ -104,22 +117,21 @@ public final class EncryptedVolume implements BlockDevice {
         long end = offset + src.remaining();
         int pos = src.position();
         long at = offset;
-        if (at % sectorSize != 0 && at < end) {
+        // Head: a partial first sector, read-modify-write under its lock.
+        if (at % sectorSize != 0) {
             int n = (int) Math.min(end - at, sectorSize - at % sectorSize);
             patchSector(at / sectorSize, (int) (at % sectorSize), src, pos, n);
             pos += n;
             at += n;
         }
+        // Body: whole sectors, encrypted in a pooled scratch buffer, a scratch-full at a time.
         long bodyLen = (end - at) / sectorSize * sectorSize;
         if (bodyLen > 0) {
-            // Encrypt a copy: the caller's buffer is not ours to scramble.
-            ByteBuffer body = ByteBuffer.allocate((int) bodyLen);
-            body.put(0, src, pos, (int) bodyLen);
-            cipher.encrypt(body, at / sectorSize);
-            backing.write(dataOffset + at, body);
+            writeBody(at, src, pos, bodyLen);
             pos += (int) bodyLen;
             at += bodyLen;
         }
+        // Tail: a partial last sector.
         if (at < end) {
             patchSector(at / sectorSize, 0, src, pos, (int) (end - at));
         }
@@ -138,12 +150,32 @@ public final class EncryptedVolume implements BlockDevice {
     @Override
     public void writeZeroes(long offset, long length, boolean mayTrim) throws IOException {
         Objects.checkFromIndexSize(offset, length, size);
-        ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(1 << 20, Math.max(length, 1)));
-        long done = 0;
-        while (done < length) {
-            int n = (int) Math.min(zeros.capacity(), length - done);
-            write(offset + done, zeros.clear().limit(n));
-            done += n;
+        if (backing.isReadOnly()) {
+            throw new ReadOnlyDeviceException("cannot zero or trim a read-only volume");
+        }
+        if (!mayTrim) {
+            for (long done = 0; done < length; ) {
+                int n = (int) Math.min(SCRATCH, length - done);
+                write(offset + done, ZEROES.duplicate().limit(n));
+                done += n;
+            }
+            return;
+        }
+        long end = offset + length;
+        long firstWhole = (offset + sectorSize - 1) / sectorSize * sectorSize;
+        long lastWhole = end / sectorSize * sectorSize;
+        if (firstWhole >= lastWhole) {
+            // Within one sector (or two partial ones): nothing whole to release.
+            write(offset, ZEROES.duplicate().limit((int) length));
+            return;
+        }
+        // Edges: encrypted zeroes in the partial sectors; middle: holes that read back as zeroes.
+        if (offset < firstWhole) {
+            write(offset, ZEROES.duplicate().limit((int) (firstWhole - offset)));
+        }
+        backing.trim(dataOffset + firstWhole, lastWhole - firstWhole);
+        if (lastWhole < end) {
+            write(lastWhole, ZEROES.duplicate().limit((int) (end - lastWhole)));
         }
     }
 
@@ -157,24 +189,52 @@ public final class EncryptedVolume implements BlockDevice {
         return "EncryptedVolume[" + size + " bytes at " + dataOffset + " of " + backing + "]";
     }
 
-    private ByteBuffer readSector(long sector) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(sectorSize);
-        backing.read(dataOffset + sector * sectorSize, b);
-        cipher.decrypt(b, sector);
-        return b;
+    private void writeBody(long at, ByteBuffer src, int srcPos, long len) throws IOException {
+        ByteBuffer buf = scratch.borrow();
+        try {
+            for (long done = 0; done < len; ) {
+                int n = (int) Math.min(buf.capacity(), len - done);
+                buf.clear().limit(n);
+                buf.put(0, src, srcPos + (int) done, n);
+                cipher.encrypt(buf, (at + done) / sectorSize);
+                backing.write(dataOffset + at + done, buf);
+                done += n;
+            }
+        } finally {
+            scratch.release(buf); // holds ciphertext only
+        }
+    }
+
+    /** Copies {@code n} plaintext bytes at {@code within} of one sector into {@code dst} at {@code dstPos}. */
+    private void copySector(long sector, int within, ByteBuffer dst, int dstPos, int n) throws IOException {
+        ByteBuffer buf = scratch.borrow();
+        try {
+            ByteBuffer b = buf.limit(sectorSize);
+            backing.read(dataOffset + sector * sectorSize, b);
+            cipher.decryptKeepingHoles(b, sector);
+            dst.put(dstPos, b, within, n);
+        } finally {
+            Arrays.fill(buf.array(), buf.arrayOffset(), buf.arrayOffset() + sectorSize, (byte) 0);
+            scratch.release(buf);
+        }
     }
 
     /** Read-modify-write of {@code n} bytes at {@code within} of one sector, under that sector's stripe lock. */
     private void patchSector(long sector, int within, ByteBuffer src, int srcPos, int n) throws IOException {
         ReentrantLock lock = sectorLocks[(int) Long.remainderUnsigned(sector, LOCK_STRIPES)];
+        ByteBuffer buf = scratch.borrow();
         lock.lock();
         try {
-            ByteBuffer b = readSector(sector);
+            ByteBuffer b = buf.limit(sectorSize);
+            long at = dataOffset + sector * sectorSize;
+            backing.read(at, b);
+            cipher.decryptKeepingHoles(b, sector);
             b.put(within, src, srcPos, n);
             cipher.encrypt(b, sector);
-            backing.write(dataOffset + sector * sectorSize, b);
+            backing.write(at, b);
         } finally {
             lock.unlock();
+            scratch.release(buf); // holds ciphertext only
         }
     }
 }
