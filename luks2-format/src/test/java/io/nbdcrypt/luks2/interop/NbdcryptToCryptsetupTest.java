@@ -17,6 +17,7 @@ import io.nbdcrypt.luks2.FormatOptions;
 import io.nbdcrypt.luks2.Luks2Formatter;
 import io.nbdcrypt.luks2.Luks2Volume;
 import io.nbdcrypt.luks2.WrongPassphraseException;
+import io.nbdcrypt.testsupport.ExternalTool;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -164,6 +165,31 @@ class NbdcryptToCryptsetupTest {
                 .filter(l -> l.matches("^(Version|Metadata area|Keyslots area|offset|length|cipher|sector|Key|Cipher|"
                         + "Cipher key|PBKDF|Hash|Iterations|AF stripes|AF hash|Area offset|Area length|Digest ID|Priority):.*"))
                 .toList();
+    }
+
+    @Test
+    void addAndRemoveKeyslot_tokenImportedByCryptsetup_survivesUntouched() throws Exception {
+        Path img = CryptsetupToNbdcryptTest.sparse(dir.resolve("v.img"), 20L << 20);
+        Path k0 = Files.write(dir.resolve("k0"), "token".getBytes());
+        Path k1 = Files.write(dir.resolve("k1"), "token two".getBytes());
+        Cryptsetup.format(img, k0, CryptsetupToNbdcryptTest.concat(Cryptsetup.FAST_PBKDF2, List.of("--type", "luks2")));
+        Cryptsetup.addKey(img, k0, k1, List.of());
+        String token = "{\"type\":\"acme-kms\",\"keyslots\":[\"1\"],\"url\":\"https://kms/v1\",\"nested\":{\"a\":[1,2,{\"b\":null}]}}";
+        ExternalTool.run(List.of(Cryptsetup.binary().toString(), "token", "import", "--token-id", "3", img.toString()),
+                token.getBytes(), 60).assertSuccess();
+        String before = Cryptsetup.run(List.of("token", "export", "--token-id", "3", img.toString())).assertSuccess().stdoutText();
+        try (BlockDevice dev = FileBlockDevice.open(img, false);
+                SecretBytes p0 = SecretBytes.copyOf(Files.readAllBytes(k0));
+                SecretBytes p2 = SecretBytes.copyOf("added".getBytes())) {
+            Luks2Volume v = Luks2Volume.open(dev, false);
+            try (SecretBytes key = v.unlock(p0, OptionalInt.empty()).volumeKey()) {
+                v.addKeyslot(key, p2, FAST_PBKDF2, OptionalInt.empty(), HashAlgorithm.SHA256);
+            }
+            v.removeKeyslot(0);
+        }
+        String after = Cryptsetup.run(List.of("token", "export", "--token-id", "3", img.toString())).assertSuccess().stdoutText();
+        assertEquals(before, after);
+        assertTrue(after.contains("acme-kms") && after.contains("https://kms/v1"), after);
     }
 
     @Test

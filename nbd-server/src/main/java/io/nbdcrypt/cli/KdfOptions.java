@@ -1,0 +1,85 @@
+package io.nbdcrypt.cli;
+
+import io.nbdcrypt.crypto.kdf.HashAlgorithm;
+import io.nbdcrypt.crypto.kdf.KdfBenchmark;
+import io.nbdcrypt.crypto.kdf.KdfParameters;
+import picocli.CommandLine.Option;
+
+/**
+ * KDF choices for new keyslots, as cryptsetup spells them. Without
+ * {@code --pbkdf-force-iterations} the cost is benchmarked to {@code --iter-time}.
+ */
+final class KdfOptions {
+    @Option(names = "--pbkdf", defaultValue = "argon2id", paramLabel = "KDF",
+            description = "argon2id (default), argon2i or pbkdf2.")
+    String pbkdf;
+
+    @Option(names = {"-i", "--iter-time"}, paramLabel = "MS", defaultValue = "2000",
+            description = "Target unlock time in milliseconds (default ${DEFAULT-VALUE}).")
+    long iterTime;
+
+    @Option(names = "--pbkdf-force-iterations", paramLabel = "N",
+            description = "Fixed cost instead of a benchmark: PBKDF2 iterations (>= 1000) or Argon2 passes (>= 4).")
+    Integer forceIterations;
+
+    @Option(names = "--pbkdf-memory", paramLabel = "KiB",
+            description = "Argon2 memory in KiB (default 1048576, capped at half the Java heap).")
+    Integer memory;
+
+    @Option(names = "--pbkdf-parallel", paramLabel = "N", description = "Argon2 lanes (default: CPUs, at most 4).")
+    Integer parallel;
+
+    @Option(names = "--hash", defaultValue = "sha256", paramLabel = "HASH",
+            description = "Hash for PBKDF2, the AF splitter and the digest: sha1, sha256 (default), sha512.")
+    String hash;
+
+    HashAlgorithm hashAlgorithm() {
+        return HashAlgorithm.byName(hash);
+    }
+
+    /** The parameters for a new keyslot (benchmarks if not forced). */
+    KdfParameters parameters(int keyBytes) {
+        if (iterTime <= 0) {
+            throw new IllegalArgumentException("--iter-time must be positive");
+        }
+        switch (pbkdf) {
+            case "pbkdf2" -> {
+                if (forceIterations != null) {
+                    if (forceIterations < KdfBenchmark.PBKDF2_MIN_ITERATIONS) {
+                        throw new IllegalArgumentException("--pbkdf-force-iterations must be at least 1000 for pbkdf2");
+                    }
+                    return new KdfParameters.Pbkdf2(hashAlgorithm(), forceIterations);
+                }
+                return KdfBenchmark.pbkdf2(hashAlgorithm(), iterTime, keyBytes);
+            }
+            case "argon2i", "argon2id" -> {
+                KdfParameters.Argon2Type type = KdfParameters.Argon2Type.byName(pbkdf);
+                int lanes = parallel != null ? parallel : Math.min(4, Runtime.getRuntime().availableProcessors());
+                long heapKiB = Runtime.getRuntime().maxMemory() / 2 / 1024;
+                int mem = memory != null ? memory : (int) Math.min(1 << 20, heapKiB);
+                if (mem < KdfBenchmark.ARGON2_MIN_MEMORY_KIB || mem > 4 << 20) {
+                    throw new IllegalArgumentException("--pbkdf-memory must be 32..4194304 KiB");
+                }
+                if (lanes < 1 || lanes > 16 || mem < 8 * lanes) {
+                    throw new IllegalArgumentException("--pbkdf-parallel must be 1..16 with at least 8 KiB memory per lane");
+                }
+                if (forceIterations != null) {
+                    if (forceIterations < KdfBenchmark.ARGON2_MIN_TIME) {
+                        throw new IllegalArgumentException("--pbkdf-force-iterations must be at least 4 for argon2");
+                    }
+                    return new KdfParameters.Argon2(type, forceIterations, mem, lanes);
+                }
+                return KdfBenchmark.argon2(type, iterTime, mem, lanes);
+            }
+            default -> throw new IllegalArgumentException("--pbkdf must be argon2id, argon2i or pbkdf2, not '" + pbkdf + "'");
+        }
+    }
+
+    /** PBKDF2 iterations for the volume-key digest: 1000 when costs are forced (tests), else ~125 ms. */
+    int digestIterations(int keyBytes) {
+        if (forceIterations != null) {
+            return KdfBenchmark.PBKDF2_MIN_ITERATIONS;
+        }
+        return KdfBenchmark.pbkdf2(hashAlgorithm(), 125, keyBytes).iterations();
+    }
+}

@@ -1,0 +1,89 @@
+package io.nbdcrypt.cli;
+
+import io.nbdcrypt.crypto.SecretBytes;
+import java.io.Console;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * Where passphrases come from: a key file (its whole content, as cryptsetup reads key files;
+ * {@code -} is stdin, read to its end), or a prompt on the terminal without echo. Never from
+ * arguments or the environment, which other users and logs can see.
+ */
+final class Passphrases {
+    private final InputStream stdin;
+    private final Console console;
+    private boolean stdinUsed;
+
+    Passphrases(InputStream stdin, Console console) {
+        this.stdin = stdin;
+        this.console = console;
+    }
+
+    static Passphrases system() {
+        return new Passphrases(System.in, System.console());
+    }
+
+    boolean interactive() {
+        return console != null;
+    }
+
+    /** The passphrase from {@code keyFile}, or from a prompt if it is null. */
+    SecretBytes read(Path keyFile, String prompt, boolean verify) throws IOException, LuksExit.UsageException {
+        if (keyFile != null) {
+            return fromFile(keyFile);
+        }
+        if (console == null) {
+            throw new LuksExit.UsageException("no passphrase: give --key-file (or - for stdin), or run on a terminal to be asked");
+        }
+        SecretBytes first = prompt(prompt);
+        if (!verify) {
+            return first;
+        }
+        try (SecretBytes again = prompt("Verify passphrase: ")) {
+            if (!first.equalsConstantTime(again)) {
+                first.close();
+                throw new LuksExit.UsageException("passphrases do not match");
+            }
+        }
+        return first;
+    }
+
+    private SecretBytes fromFile(Path keyFile) throws IOException, LuksExit.UsageException {
+        byte[] raw;
+        if (keyFile.toString().equals("-")) {
+            if (stdinUsed) {
+                throw new LuksExit.UsageException("stdin (-) can supply only one passphrase per command");
+            }
+            stdinUsed = true;
+            raw = stdin.readAllBytes();
+        } else {
+            raw = Files.readAllBytes(keyFile);
+        }
+        if (raw.length == 0) {
+            throw new LuksExit.UsageException("key file " + keyFile + " is empty");
+        }
+        return SecretBytes.takeOwnership(raw);
+    }
+
+    private SecretBytes prompt(String prompt) throws LuksExit.UsageException {
+        char[] chars = console.readPassword("%s", prompt);
+        if (chars == null || chars.length == 0) {
+            throw new LuksExit.UsageException("no passphrase entered");
+        }
+        ByteBuffer bb = StandardCharsets.UTF_8.encode(CharBuffer.wrap(chars));
+        Arrays.fill(chars, '\0');
+        byte[] bytes = new byte[bb.remaining()];
+        bb.get(bytes);
+        if (bb.hasArray()) {
+            Arrays.fill(bb.array(), (byte) 0);
+        }
+        return SecretBytes.takeOwnership(bytes);
+    }
+}

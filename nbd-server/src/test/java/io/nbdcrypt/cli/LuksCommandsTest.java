@@ -1,0 +1,123 @@
+package io.nbdcrypt.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nbdcrypt.testsupport.ExternalTool;
+import java.io.PrintWriter;
+import java.io.RandomAccessFile;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The LUKS subcommands of {@code nbdcrypt}, judged by cryptsetup. */
+class LuksCommandsTest {
+    @TempDir
+    Path dir;
+
+    record Run(int exit, String out, String err) {}
+
+    static Run nbdcrypt(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int exit = cl.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    static ExternalTool.Result cryptsetup(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(ExternalTool.require("cryptsetup").toString()));
+        cmd.addAll(List.of(args));
+        return ExternalTool.run(cmd, null, 120);
+    }
+
+    Path image() throws Exception {
+        Path p = dir.resolve("v.img");
+        try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
+            f.setLength(20L << 20);
+        }
+        return p;
+    }
+
+    @Test
+    void formatAddTestRemove_cryptsetupAgreesAtEachStep() throws Exception {
+        Path img = image();
+        Path k1 = Files.write(dir.resolve("k1"), "first".getBytes());
+        Path k2 = Files.write(dir.resolve("k2"), "second".getBytes());
+        Run f = nbdcrypt("format", img.toString(), "--key-file", k1.toString(), "--pbkdf", "pbkdf2",
+                "--pbkdf-force-iterations", "1000", "--label", "cli", "--sector-size", "512", "--key-size", "256", "-q");
+        assertEquals(0, f.exit(), f.err());
+        assertEquals(0, cryptsetup("open", "--test-passphrase", "--key-file", k1.toString(), img.toString()).exitCode());
+
+        Run add = nbdcrypt("add-key", img.toString(), k2.toString(), "--key-file", k1.toString(), "--pbkdf", "argon2id",
+                "--pbkdf-force-iterations", "4", "--pbkdf-memory", "8192", "--pbkdf-parallel", "1");
+        assertEquals(0, add.exit(), add.err());
+        assertEquals(0, cryptsetup("open", "--test-passphrase", "--key-file", k2.toString(), img.toString()).exitCode());
+
+        Run dump = nbdcrypt("dump", img.toString(), "--json", "--dump-volume-key", "--key-file", k2.toString());
+        assertEquals(0, dump.exit(), dump.err());
+        JsonNode j = new ObjectMapper().readTree(dump.out());
+        String cs = cryptsetup("luksDump", "--dump-volume-key", "-q", "--key-file", k1.toString(), img.toString())
+                .assertSuccess().stdoutText();
+        String csKey = cs.substring(cs.indexOf("MK dump:") + 8).replaceAll("[^0-9a-f]", "");
+        assertEquals(csKey, j.get("volume_key").asText());
+        assertEquals(32, HexFormat.of().parseHex(j.get("volume_key").asText()).length);
+        assertEquals("cli", j.get("binary").get("label").asText());
+        assertEquals("argon2id", j.get("metadata").get("keyslots").get("1").get("kdf").get("type").asText());
+
+        Run human = nbdcrypt("dump", img.toString());
+        String theirs = cryptsetup("luksDump", img.toString()).assertSuccess().stdoutText();
+        assertEquals(theirs, human.out(), "human dump should read like cryptsetup's");
+
+        assertEquals(0, nbdcrypt("test-key", img.toString(), "-d", k1.toString()).exit());
+        Run rm = nbdcrypt("remove-key", img.toString(), "--key-slot", "0");
+        assertEquals(0, rm.exit(), rm.err());
+        assertEquals(1, nbdcrypt("test-key", img.toString(), "-d", k1.toString()).exit());
+        assertTrue(cryptsetup("open", "--test-passphrase", "--key-file", k1.toString(), img.toString()).exitCode() != 0);
+        assertEquals(0, nbdcrypt("test-key", img.toString(), "-d", k2.toString(), "--key-slot", "1").exit());
+    }
+
+    @Test
+    void testKey_cryptsetupLuks1AndWrongPassphrase_exitStatusTells() throws Exception {
+        Path img = image();
+        Path k = Files.write(dir.resolve("k"), "legacy".getBytes());
+        Path bad = Files.write(dir.resolve("bad"), "nope".getBytes());
+        cryptsetup("luksFormat", "--batch-mode", "--type", "luks1", "--pbkdf-force-iterations", "1000", "--key-file",
+                k.toString(), img.toString()).assertSuccess();
+        assertEquals(0, nbdcrypt("test-key", img.toString(), "--key-file", k.toString()).exit());
+        Run wrong = nbdcrypt("test-key", img.toString(), "--key-file", bad.toString());
+        assertEquals(1, wrong.exit());
+        assertTrue(wrong.err().contains("no LUKS1 keyslot opens"), wrong.err());
+    }
+
+    @Test
+    void format_badArguments_exit2AndNothingWritten() throws Exception {
+        Path img = image();
+        Path k = Files.write(dir.resolve("k"), "x".getBytes());
+        Run r = nbdcrypt("format", img.toString(), "--key-file", k.toString(), "--cipher", "cipher_null", "-q");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("cipher_null"), r.err());
+        assertEquals(2, nbdcrypt("format", img.toString(), "--key-file", k.toString(), "--key-size", "384", "-q").exit());
+        assertEquals(2, nbdcrypt("format", img.toString(), "--no-such-option").exit());
+        assertTrue(cryptsetup("isLuks", img.toString()).exitCode() != 0, "nothing may be written on bad arguments");
+        assertTrue(nbdcrypt("format", "--help").out().contains("1 wrong passphrase"));
+    }
+
+    @Test
+    void dump_notLuks_exit3NamingField() throws Exception {
+        Path img = image();
+        Run r = nbdcrypt("dump", img.toString());
+        assertEquals(3, r.exit());
+        assertTrue(r.err().contains("binary.magic"), r.err());
+    }
+}
