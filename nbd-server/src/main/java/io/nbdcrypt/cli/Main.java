@@ -10,11 +10,11 @@ import picocli.CommandLine.Command;
         version = "nbdcrypt 0.1.0",
         description = "AES-XTS encrypted block devices with LUKS2 headers, served over NBD.",
         subcommands = {CommandLine.HelpCommand.class, FormatCommand.class, DumpCommand.class, AddKeyCommand.class,
-            RemoveKeyCommand.class, ChangeKeyCommand.class, TestKeyCommand.class})
+            RemoveKeyCommand.class, ChangeKeyCommand.class, TestKeyCommand.class, ServeCommand.class, DemoCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).execute(args));
+        System.exit(new CommandLine(new Main()).setExecutionExceptionHandler(new ErrorReporter()).execute(args));
     }
 
     @Override

@@ -1,28 +1,39 @@
 package io.nbdcrypt.cli;
 
-/** Byte sizes with cryptsetup's suffixes: 16384, 16k, 4m, 1g (powers of 1024). */
+import java.util.Locale;
+
+/** Parses sizes such as {@code 4096}, {@code 512K}, {@code 64M}, {@code 1G}, {@code 2T} (powers of 1024). */
 final class Sizes {
     private Sizes() {}
 
-    static long parse(String s, String option) throws LuksExit.UsageException {
-        String t = s.trim().toLowerCase(java.util.Locale.ROOT);
-        long mult = 1;
-        if (t.endsWith("k")) {
-            mult = 1L << 10;
-        } else if (t.endsWith("m")) {
-            mult = 1L << 20;
-        } else if (t.endsWith("g")) {
-            mult = 1L << 30;
+    static long parse(String text, String option) {
+        String t = text.trim().toUpperCase(Locale.ROOT);
+        if (t.endsWith("IB")) {
+            t = t.substring(0, t.length() - 2);
+        } else if (t.endsWith("B")) {
+            t = t.substring(0, t.length() - 1);
         }
-        String digits = mult == 1 ? t : t.substring(0, t.length() - 1);
+        int shift = 0;
+        if (!t.isEmpty()) {
+            switch (t.charAt(t.length() - 1)) {
+                case 'K' -> shift = 10;
+                case 'M' -> shift = 20;
+                case 'G' -> shift = 30;
+                case 'T' -> shift = 40;
+                default -> { }
+            }
+        }
+        if (shift != 0) {
+            t = t.substring(0, t.length() - 1);
+        }
         try {
-            long v = Long.parseLong(digits);
-            if (v < 0) {
+            long n = Long.parseLong(t);
+            if (n < 0 || n > (Long.MAX_VALUE >> shift)) {
                 throw new NumberFormatException();
             }
-            return Math.multiplyExact(v, mult);
-        } catch (NumberFormatException | ArithmeticException e) {
-            throw new LuksExit.UsageException(option + ": '" + s + "' is not a size (e.g. 16384, 16k, 4m)");
+            return n << shift;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + ": '" + text + "' is not a size (e.g. 512M, 1G)");
         }
     }
 }

@@ -19,12 +19,13 @@ import java.util.logging.Logger;
  * on the shared worker pool (crypto and disk I/O never block the event loop), and writes replies
  * in completion order (the cookie matches them to requests).
  *
- * <p>Bounded buffering. Every request is charged its payload size (writes) or reply size
- * (reads) from arrival until its reply has been written to the socket. At most {@code
- * maxInFlight} requests run at once; the rest wait in a queue that only holds what one socket
- * read delivered. When the charge or the queue passes the high-water mark, the connection
- * stops reading (auto-read off) until it drains below the low-water mark, so a client that
- * never reads its replies stalls itself, not the server.
+ * <p>Bounded buffering. A request is admitted while fewer than {@code maxInFlight} are in
+ * flight and the held bytes are below the high-water mark; it is then charged its payload
+ * (writes) or reply size (reads) until its reply has been written to the socket. A request that
+ * cannot be admitted waits in a queue, and the connection stops reading (auto-read off) until
+ * the queue is empty and the held bytes fell below the low-water mark. So the server holds at
+ * most high-water + one maximum payload + one socket read per connection, and a client that
+ * never reads its replies stalls only itself.
  *
  * <p>All fields are confined to the channel's event loop; workers hand results back with
  * {@code eventLoop().execute}.
@@ -92,14 +93,13 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         metrics.requests.increment();
-        heldBytes += cost(r);
         queued.add(r);
         pump();
     }
 
     /** Starts queued requests while there is room, then decides whether to keep reading. */
     private void pump() {
-        while (!queued.isEmpty() && inFlight < limits.maxInFlight()) {
+        while (!queued.isEmpty() && inFlight < limits.maxInFlight() && heldBytes < limits.highWaterBytes()) {
             start(queued.poll());
         }
         metrics.maxInFlight.accumulateAndGet(inFlight, Math::max);
@@ -114,6 +114,7 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
     private void start(NbdRequest r) {
         long charge = cost(r);
         inFlight++;
+        heldBytes += charge;
         NbdError invalid = RequestValidator.validate(r, export, limits.maxPayload());
         if (invalid != null) {
             r.release();
@@ -156,10 +157,15 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Reading stops as soon as a request has to wait (the queue then holds at most what one
+     * socket read delivered) and resumes once the queue is empty and the held bytes fell
+     * below the low-water mark.
+     */
     private void updateReading() {
-        boolean overloaded = heldBytes >= limits.highWaterBytes() || queued.size() >= limits.maxInFlight();
-        boolean drained = heldBytes <= limits.lowWaterBytes() && queued.isEmpty();
-        if (!paused && (overloaded || closing)) {
+        boolean saturated = !queued.isEmpty();
+        boolean drained = queued.isEmpty() && heldBytes <= limits.lowWaterBytes() && inFlight < limits.maxInFlight();
+        if (!paused && (saturated || closing)) {
             paused = true;
             if (!closing) {
                 metrics.readPauses.increment();
@@ -187,7 +193,6 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
         closing = true;
         NbdRequest r;
         while ((r = queued.poll()) != null) {
-            heldBytes -= cost(r);
             r.release();
         }
         ctx.fireChannelInactive();

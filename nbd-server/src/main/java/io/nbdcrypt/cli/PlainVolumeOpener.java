@@ -1,0 +1,17 @@
+package io.nbdcrypt.cli;
+
+import io.nbdcrypt.block.FileBlockDevice;
+import java.io.IOException;
+import java.util.List;
+
+/** Serves the device as it is, without encryption (for comparisons and tests). */
+public final class PlainVolumeOpener implements VolumeOpener {
+    @Override
+    public OpenedVolume open(VolumeSource source) throws IOException {
+        if (source.keyFile() != null || source.header() != null) {
+            throw new IOException("--plain serves the raw device: --key-file and --header do not apply");
+        }
+        FileBlockDevice d = FileBlockDevice.open(source.device(), source.readOnly());
+        return new OpenedVolume(d, "plain " + source.device().getFileName(), List.of());
+    }
+}

@@ -1,0 +1,47 @@
+package io.nbdcrypt.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code nbdcrypt serve}: export the plaintext view of a LUKS volume (or a raw device with --plain) over NBD. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Serve the plaintext view of a LUKS2/LUKS1 volume over NBD until SIGTERM/SIGINT.",
+                "Prints nbd+unix:///?socket=PATH on stdout once listening; logs go to stderr.",
+                "On SIGTERM/SIGINT: finishes in-flight requests, flushes, closes, wipes keys."})
+public final class ServeCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "DEVICE", description = "Disk image or block device.")
+    Path device;
+
+    @Option(names = "--key-file", paramLabel = "FILE", description = "Passphrase / key file that unlocks a keyslot.")
+    Path keyFile;
+
+    @Option(names = "--header", paramLabel = "FILE", description = "Detached LUKS header.")
+    Path header;
+
+    @Option(names = "--plain", description = "Serve DEVICE as it is, without encryption (for comparisons).")
+    boolean plain;
+
+    @Mixin ServeOptions serve;
+
+    @Override
+    public Integer call() throws Exception {
+        if (serve.socket == null && serve.tcp == null) {
+            throw new ParameterException(spec.commandLine(), "--socket PATH is required");
+        }
+        if (!plain && keyFile == null) {
+            throw new ParameterException(spec.commandLine(), "--key-file is required (or --plain for a raw device)");
+        }
+        VolumeOpener opener = plain ? new PlainVolumeOpener() : new LuksVolumeOpener();
+        OpenedVolume volume = opener.open(new VolumeSource(device, header, keyFile, serve.readOnly));
+        return ServeLoop.run(volume, serve, serve.toConfig(null), System.out);
+    }
+}

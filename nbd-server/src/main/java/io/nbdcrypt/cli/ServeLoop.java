@@ -1,0 +1,55 @@
+package io.nbdcrypt.cli;
+
+import io.nbdcrypt.nbd.backend.Export;
+import io.nbdcrypt.nbd.backend.ExportRegistry;
+import io.nbdcrypt.nbd.server.NbdServer;
+import io.nbdcrypt.nbd.server.ServerConfig;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Serves one opened volume until SIGTERM/SIGINT: prints the URI(s) on stdout once listening
+ * (logs go to stderr), and on the signal finishes in-flight requests, flushes, closes the
+ * device and wipes the keys before the process exits.
+ */
+final class ServeLoop {
+    private ServeLoop() {}
+
+    static int run(OpenedVolume volume, ServeOptions options, ServerConfig config, PrintStream out) throws IOException {
+        Export export = new Export(options.exportName, volume.description(), volume.device(), options.readOnly,
+                options.allowDiscards);
+        ExportRegistry registry = new ExportRegistry(List.of(export), volume.secrets());
+        NbdServer server;
+        try {
+            server = NbdServer.start(registry, config);
+        } catch (IOException | RuntimeException e) {
+            registry.close();
+            throw e;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                server.close();
+            } catch (IOException e) {
+                System.err.println("nbdcrypt: shutdown: " + e.getMessage());
+            } finally {
+                stopped.countDown();
+            }
+        }, "nbdcrypt-shutdown"));
+        if (config.socket() != null) {
+            out.println(server.uri());
+        }
+        if (server.tcpAddress() != null) {
+            out.println("nbd://127.0.0.1:" + server.tcpAddress().getPort() + "/");
+        }
+        out.flush();
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+}

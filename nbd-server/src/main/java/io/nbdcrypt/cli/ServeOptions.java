@@ -1,0 +1,56 @@
+package io.nbdcrypt.cli;
+
+import io.nbdcrypt.nbd.server.ServerConfig;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Where and how to serve: options shared by {@code serve} and {@code demo}. */
+final class ServeOptions {
+    @Option(names = "--socket", paramLabel = "PATH", description = "Unix domain socket to listen on.")
+    Path socket;
+
+    @Option(names = "--tcp", paramLabel = "127.0.0.1:PORT",
+            description = "Also listen on this loopback TCP address (no TLS: loopback only).")
+    String tcp;
+
+    @Option(names = "--export-name", paramLabel = "NAME", defaultValue = "nbdcrypt",
+            description = "Export name (the export also answers to the empty name). Default: ${DEFAULT-VALUE}.")
+    String exportName;
+
+    @Option(names = "--read-only", description = "Refuse writes.")
+    boolean readOnly;
+
+    @Option(names = "--allow-discards",
+            description = "Honour NBD_CMD_TRIM (off by default: discards tell the host which blocks are free).")
+    boolean allowDiscards;
+
+    @Option(names = "--connections", paramLabel = "N", defaultValue = "16",
+            description = "Maximum simultaneous client connections. Default: ${DEFAULT-VALUE}.")
+    int connections;
+
+    ServerConfig toConfig(Path defaultSocket) {
+        Path s = socket != null ? socket : defaultSocket;
+        ServerConfig c = new ServerConfig(s, parseTcp(), connections, ServerConfig.defaultWorkers(),
+                io.nbdcrypt.nbd.transmission.FlowLimits.defaults(), true);
+        return c;
+    }
+
+    private InetSocketAddress parseTcp() {
+        if (tcp == null) {
+            return null;
+        }
+        int colon = tcp.lastIndexOf(':');
+        if (colon < 0) {
+            throw new IllegalArgumentException("--tcp must be HOST:PORT, got '" + tcp + "'");
+        }
+        try {
+            int port = Integer.parseInt(tcp.substring(colon + 1));
+            return new InetSocketAddress(InetAddress.getByName(tcp.substring(0, colon)), port);
+        } catch (NumberFormatException | UnknownHostException e) {
+            throw new IllegalArgumentException("--tcp must be HOST:PORT, got '" + tcp + "'");
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package io.nbdcrypt.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.nbdcrypt.testsupport.ExternalTool;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The {@code nbdcrypt} program as a user runs it: a separate JVM, real clients, a real SIGTERM. */
+class ServeCommandTest {
+    @TempDir Path dir;
+
+    private static List<String> java(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "io.nbdcrypt.cli.Main"));
+        cmd.addAll(Arrays.asList(args));
+        return cmd;
+    }
+
+    private Path sparse(String name, long size) throws IOException {
+        Path p = dir.resolve(name);
+        try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
+            f.setLength(size);
+        }
+        return p;
+    }
+
+    /** Starts the program and waits for the URI line it prints on stdout once listening. */
+    private static Process startServing(List<String> cmd, StringBuilder uri) throws IOException {
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        String line = out.readLine();
+        assertNotNull(line, "server exited before printing its URI");
+        uri.append(line);
+        return p;
+    }
+
+    @Test
+    void servePlain_clientWritesThenSigterm_dataFlushedAndSocketRemoved() throws Exception {
+        ExternalTool.require("qemu-io");
+        Path img = sparse("plain.img", 8 << 20);
+        Path sock = dir.resolve("s.sock");
+        StringBuilder uri = new StringBuilder();
+        Process p = startServing(java("serve", img.toString(), "--plain", "--socket", sock.toString()), uri);
+        try {
+            assertEquals("nbd+unix:///?socket=" + sock.toAbsolutePath(), uri.toString());
+            ExternalTool.run("qemu-io", "-f", "raw", "-c", "write -P 0x3c 1048576 65536", uri.toString())
+                    .assertSuccess();
+            p.destroy(); // SIGTERM
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "server did not stop on SIGTERM");
+        } finally {
+            p.destroyForcibly();
+        }
+        assertFalse(Files.exists(sock), "socket left behind");
+        byte[] all = Files.readAllBytes(img);
+        for (int i = 0; i < 65536; i++) {
+            assertEquals(0x3c, all[(1 << 20) + i], "byte " + i);
+        }
+        assertEquals(0, all[(1 << 20) - 1]);
+    }
+
+    @Test
+    void demo_createsImageServesEncryptedAndPrintsUri() throws Exception {
+        ExternalTool.require("nbdinfo");
+        Path img = dir.resolve("demo.img");
+        StringBuilder uri = new StringBuilder();
+        Process p = startServing(java("demo", img.toString(), "--size", "32M"), uri);
+        try {
+            assertTrue(uri.toString().startsWith("nbd+unix:///?socket="), uri.toString());
+            String info = ExternalTool.run("nbdinfo", "--size", uri.toString()).assertSuccess().stdoutText().trim();
+            assertEquals(String.valueOf(32 << 20), info);
+            ExternalTool.run("qemu-io", "-f", "raw", "-c", "write -P 0x41 0 1048576", uri.toString()).assertSuccess();
+            ExternalTool.run("qemu-io", "-f", "raw", "-c", "read -P 0x41 0 1048576", uri.toString()).assertSuccess();
+            p.destroy();
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        } finally {
+            p.destroyForcibly();
+        }
+        // The image is sparse and holds ciphertext only: no run of the plaintext byte survives.
+        assertEquals(32 << 20, Files.size(img));
+        byte[] head = Arrays.copyOf(Files.readAllBytes(img), 1 << 20);
+        byte[] run = new byte[64];
+        Arrays.fill(run, (byte) 0x41);
+        assertEquals(-1, indexOf(head, run));
+    }
+
+    @Test
+    void serve_withoutKeyFileOrPlain_failsNamingTheOption() throws Exception {
+        Path img = sparse("x.img", 1 << 20);
+        var r = ExternalTool.run(java("serve", img.toString(), "--socket", dir.resolve("s").toString()), null, 60);
+        assertNotEquals(0, r.exitCode());
+        assertTrue(r.stderr().contains("--key-file"), r.stderr());
+    }
+
+    @Test
+    void serve_missingDevice_failsNamingTheFile() throws Exception {
+        Path missing = dir.resolve("nope.img");
+        var r = ExternalTool.run(java("serve", missing.toString(), "--plain", "--socket", dir.resolve("s").toString()),
+                null, 60);
+        assertNotEquals(0, r.exitCode());
+        assertTrue(r.stderr().contains("nope.img"), r.stderr());
+    }
+
+    @Test
+    void serve_tcpNotLoopback_refused() throws Exception {
+        Path img = sparse("y.img", 1 << 20);
+        var r = ExternalTool.run(java("serve", img.toString(), "--plain", "--socket", dir.resolve("s").toString(),
+                "--tcp", "8.8.8.8:10809"), null, 60);
+        assertNotEquals(0, r.exitCode());
+        assertTrue(r.stderr().contains("not loopback"), r.stderr());
+    }
+
+    static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+}
