@@ -44,7 +44,11 @@ done
 [ $# -eq 1 ] || usage "expected one SCRIPT, got $#"
 SCRIPT=$1
 [ -f "$SCRIPT" ] || usage "script $SCRIPT not found"
-for f in "${FILES[@]}"; do [ -f "$f" ] || usage "--file $f not found"; done
+for f in "${FILES[@]}"; do
+  [ -f "$f" ] || usage "--file $f not found"
+  [ "$(basename "$f")" != script.sh ] || usage "--file $f would replace the script (/vmtest/script.sh)"
+done
+for n in "$TIMEOUT" "$BOOT_TIMEOUT" "$MEM" "$SMP"; do [[ $n =~ ^[1-9][0-9]*$ ]] || usage "'$n' is not a positive number"; done
 [ -z "$DISKS" ] || [ -d "$DISKS" ] || usage "--disks $DISKS is not a directory"
 # QEMU's option syntax treats ',' specially and socat's ':'; keep paths plain.
 plain_path='^[A-Za-z0-9_./+-]+$'
