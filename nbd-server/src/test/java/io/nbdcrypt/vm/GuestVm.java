@@ -69,6 +69,12 @@ public final class GuestVm {
         return this;
     }
 
+    /** How long the guest may stay silent before its init starts (then the harness boots once more). */
+    GuestVm bootTimeoutSeconds(long seconds) {
+        options.addAll(List.of("--boot-timeout", Long.toString(seconds)));
+        return this;
+    }
+
     /**
      * Boots the guest, runs {@code script} (sh, as root; its lines {@code RESULT name value}
      * come back in the {@link GuestRun}) and waits for the guest to power off.

@@ -10,8 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The harness itself must not go green by accident: a failing guest script and a guest that
- * never finishes both fail the run, with the console log in the message.
+ * The harness itself must not go green by accident: a failing guest script, a guest that never
+ * finishes and a guest that never starts all fail the run, with the console log in the message.
  */
 class GuestVmIT {
     @TempDir
@@ -26,6 +26,18 @@ class GuestVmIT {
 
         assertTrue(e.getMessage().contains("exit 1") && e.getMessage().contains("guest-side-marker-17")
                 && e.getMessage().contains("VMTEST-RESULT FAIL exit=3"), e.getMessage());
+    }
+
+    @Test
+    void run_initSilentPastBootTimeout_bootsOnceMoreThenFails() throws IOException {
+        GuestVm vm = GuestVm.require();
+        Path script = Files.writeString(tmp.resolve("never-reached.sh"), "true\n");
+
+        // No kernel reaches init within a second under TCG: both attempts count as silent boots.
+        AssertionError e = assertThrows(AssertionError.class,
+                () -> vm.bootTimeoutSeconds(1).run("GuestVmIT-silent", script));
+
+        assertTrue(e.getMessage().contains("booting once more") && e.getMessage().contains("exit 2"), e.getMessage());
     }
 
     @Test
