@@ -28,6 +28,14 @@ module_files() {
   done | awk '$1 == "insmod" { print $2 }' | sort -u
 }
 
+# Everything must be there before anything is read: a missing package is exit 3, not a half build.
+for t in $TOOLS /bin/busybox "/boot/vmlinuz-$KVER"; do
+  [ -r "$t" ] || { echo "build-initramfs: missing $t (packages: see the top of $0)" >&2; exit 3; }
+done
+if ldd /bin/busybox >/dev/null 2>&1; then   # ldd fails on static binaries
+  echo "build-initramfs: /bin/busybox is dynamically linked; the initramfs needs busybox-static" >&2; exit 3
+fi
+
 if [ "${1:-}" = --inputs ]; then
   echo "$HERE/build-initramfs.sh"; echo "$HERE/init"; echo /bin/busybox; echo "/boot/vmlinuz-$KVER"
   echo "/lib/modules/$KVER/modules.dep"
@@ -36,9 +44,6 @@ if [ "${1:-}" = --inputs ]; then
 fi
 [ $# -eq 1 ] || { echo "usage: build-initramfs.sh OUT | --inputs" >&2; exit 64; }
 OUT=$1
-for t in $TOOLS /bin/busybox "/boot/vmlinuz-$KVER"; do
-  [ -r "$t" ] || { echo "build-initramfs: missing $t (see the package list at the top of $0)" >&2; exit 3; }
-done
 
 # Build beside OUT, then rename: concurrent builds never see a half-written directory.
 mkdir -p "$(dirname "$OUT")"

@@ -44,7 +44,11 @@ done
 [ $# -eq 1 ] || usage "expected one SCRIPT, got $#"
 SCRIPT=$1
 [ -f "$SCRIPT" ] || usage "script $SCRIPT not found"
-for f in "${FILES[@]}"; do [ -f "$f" ] || usage "--file $f not found"; done
+for f in "${FILES[@]}"; do
+  [ -f "$f" ] || usage "--file $f not found"
+  [ "$(basename "$f")" != script.sh ] || usage "--file $f would replace the script (/vmtest/script.sh)"
+done
+for n in "$TIMEOUT" "$BOOT_TIMEOUT" "$MEM" "$SMP"; do [[ $n =~ ^[1-9][0-9]*$ ]] || usage "'$n' is not a positive number"; done
 [ -z "$DISKS" ] || [ -d "$DISKS" ] || usage "--disks $DISKS is not a directory"
 # QEMU's option syntax treats ',' specially and socat's ':'; keep paths plain.
 plain_path='^[A-Za-z0-9_./+-]+$'
@@ -65,7 +69,14 @@ if [ ! -f "$BOOT/initramfs.cpio" ]; then
 fi
 touch "$BOOT"
 
-if [ -z "$WORK" ]; then WORK=$(mktemp -d "${TMPDIR:-/tmp}/nbdcrypt-vm.XXXXXX"); trap 'rm -rf "$WORK"' EXIT; fi
+QPID="" OWN_WORK=0
+cleanup() {   # a harness stopped early takes its guest with it
+  [ -z "$QPID" ] || kill "$QPID" 2>/dev/null || true
+  [ "$OWN_WORK" = 0 ] || rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+if [ -z "$WORK" ]; then WORK=$(mktemp -d "${TMPDIR:-/tmp}/nbdcrypt-vm.XXXXXX"); OWN_WORK=1; fi
 mkdir -p "$WORK"; LOG=${LOG:-$WORK/console.log}
 
 # The script and files ride in a second cpio archive appended to the cached one (the kernel
@@ -106,14 +117,15 @@ boot() {
   : > "$LOG"
   timeout -k 5 "$TIMEOUT" qemu-system-x86_64 "${A[@]}" -append "$APPEND" </dev/null >>"$WORK/qemu.out" 2>&1 &
   local pid=$! waited=0
+  QPID=$pid
   while ! grep -q VMTEST-BOOTED "$LOG"; do
     if ! kill -0 "$pid" 2>/dev/null; then break; fi
     if [ "$waited" -ge $((BOOT_TIMEOUT * 10)) ]; then
-      kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; return 4
+      kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; QPID=""; return 4
     fi
     sleep 0.1; waited=$((waited + 1))
   done
-  local rc=0; wait "$pid" || rc=$?
+  local rc=0; wait "$pid" || rc=$?; QPID=""
   [ "$rc" = 124 ] && echo "run-guest.sh: guest still running after ${TIMEOUT}s, stopped" >&2
   [ "$rc" = 0 ] || [ "$rc" = 124 ] || echo "run-guest.sh: qemu exited with $rc: $(cat "$WORK/qemu.out")" >&2
   return 0

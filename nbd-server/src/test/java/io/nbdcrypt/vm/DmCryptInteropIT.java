@@ -25,6 +25,7 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,7 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  * guest powers off, the host decrypts with {@link EncryptedVolume} and compares (the file is
  * found with {@code debugfs} in the decrypted image, which {@code e2fsck} must find clean).
  *
- * <p>Every mapping uses {@code aes-xts-plain64}, a 512-bit key, a 1 MiB data offset and an IV
+ * <p>Every mapping uses {@code aes-xts-plain64} (one also {@code aes-xts-plain}), a 512-bit key, a 1 MiB data offset and an IV
  * offset above 2^32, for 512- and 4096-byte sectors without {@code iv_large_sectors}: IVs count
  * 512-byte units from the segment start plus the offset, so a wrong unit, a truncated IV or an
  * IV counted from the device start all fail here.
@@ -59,10 +60,15 @@ class DmCryptInteropIT {
     private static final long FS_DISK = DATA_OFFSET + 32 * MIB;
     private static final String FS_FILE_SIZE_KIB = "300";
 
-    /** A disk image {@code NAME.img} in the guest's disk directory, mapped with one sector size. */
-    private record Disk(String name, int sectorSize, long diskSize) {
+    /** A disk image {@code NAME.img} in the guest's disk directory, mapped with one sector size and IV mode. */
+    private record Disk(String name, int sectorSize, long diskSize, IvMode ivMode) {
         long volumeSize() {
             return diskSize - DATA_OFFSET;
+        }
+
+        /** The ivmode in dm-crypt's cipher spec: aes-xts-plain64, aes-xts-plain. */
+        String ivName() {
+            return ivMode.name().toLowerCase(Locale.ROOT);
         }
     }
 
@@ -77,9 +83,15 @@ class DmCryptInteropIT {
         }
     }
 
-    private static final List<Disk> HOST_WRITES = List.of(new Disk("h512", 512, BIG_DISK), new Disk("h4096", 4096, BIG_DISK));
-    private static final List<Disk> KERNEL_WRITES = List.of(new Disk("k512", 512, BIG_DISK), new Disk("k4096", 4096, BIG_DISK));
-    private static final Disk FS = new Disk("fs", 4096, FS_DISK);
+    private static final Disk H512 = new Disk("h512", 512, BIG_DISK, IvMode.PLAIN64);
+    private static final Disk H4096 = new Disk("h4096", 4096, BIG_DISK, IvMode.PLAIN64);
+    /** Legacy 32-bit IVs: with the IV offset above 2^32 only the truncated IV reads back. */
+    private static final Disk H512_PLAIN = new Disk("h512p", 512, BIG_DISK, IvMode.PLAIN);
+    private static final Disk K512 = new Disk("k512", 512, BIG_DISK, IvMode.PLAIN64);
+    private static final Disk K4096 = new Disk("k4096", 4096, BIG_DISK, IvMode.PLAIN64);
+    private static final Disk FS = new Disk("fs", 4096, FS_DISK, IvMode.PLAIN64);
+    private static final List<Disk> HOST_WRITES = List.of(H512, H4096, H512_PLAIN);
+    private static final List<Disk> KERNEL_WRITES = List.of(K512, K4096);
 
     @TempDir
     static Path tmp;
@@ -141,22 +153,28 @@ class DmCryptInteropIT {
 
     @Test
     void write_512ByteSectors_dmCryptTableReadsSamePlaintext() {
-        assertKernelRead(HOST_WRITES.get(0), "dm");
+        assertKernelRead(H512, "dm");
     }
 
     @Test
     void write_4096ByteSectors_dmCryptTableReadsSamePlaintext() {
-        assertKernelRead(HOST_WRITES.get(1), "dm");
+        assertKernelRead(H4096, "dm");
     }
 
     @Test
     void write_512ByteSectors_cryptsetupPlainReadsSamePlaintext() {
-        assertKernelRead(HOST_WRITES.get(0), "cs");
+        assertKernelRead(H512, "cs");
     }
 
     @Test
     void write_4096ByteSectors_cryptsetupPlainReadsSamePlaintext() {
-        assertKernelRead(HOST_WRITES.get(1), "cs");
+        assertKernelRead(H4096, "cs");
+    }
+
+    @Test
+    void write_plainIvMode_dmCryptAndCryptsetupReadSamePlaintext() {
+        assertKernelRead(H512_PLAIN, "dm");
+        assertKernelRead(H512_PLAIN, "cs");
     }
 
     /** Confirms the premise of the cryptsetup cases: plain mode uses key file bytes as the key, unhashed. */
@@ -169,12 +187,12 @@ class DmCryptInteropIT {
 
     @Test
     void read_dmCryptWrote512ByteSectors_returnsGuestPlaintext() throws IOException {
-        assertHostRead(KERNEL_WRITES.get(0));
+        assertHostRead(K512);
     }
 
     @Test
     void read_dmCryptWrote4096ByteSectors_returnsGuestPlaintext() throws IOException {
-        assertHostRead(KERNEL_WRITES.get(1));
+        assertHostRead(K4096);
     }
 
     @Test
@@ -227,7 +245,7 @@ class DmCryptInteropIT {
 
     private static EncryptedVolume open(Disk d, boolean readOnly) throws IOException {
         FileBlockDevice dev = FileBlockDevice.open(disks.resolve(d.name() + ".img"), readOnly);
-        SectorCipher cipher = new SectorCipher(xts, d.sectorSize(), IvRule.dmCrypt(IvMode.PLAIN64, IV_OFFSET));
+        SectorCipher cipher = new SectorCipher(xts, d.sectorSize(), IvRule.dmCrypt(d.ivMode(), IV_OFFSET));
         return new EncryptedVolume(dev, DATA_OFFSET, d.volumeSize(), cipher);
     }
 
@@ -242,7 +260,7 @@ class DmCryptInteropIT {
         StringBuilder s = new StringBuilder(GUEST_FUNCTIONS.formatted(DATA_OFFSET / 512, IV_OFFSET));
         for (Disk d : HOST_WRITES) {
             for (String how : List.of("dm", "cs")) {
-                s.append(how).append("_map ").append(d.name()).append(' ').append(d.sectorSize()).append('\n');
+                s.append("%s_map %s %d %s%n".formatted(how, d.name(), d.sectorSize(), d.ivName()));
                 if (how.equals("cs")) {
                     s.append("key_check ").append(d.name()).append('\n');
                 }
@@ -255,14 +273,14 @@ class DmCryptInteropIT {
             }
         }
         for (Disk d : KERNEL_WRITES) {
-            s.append("dm_map ").append(d.name()).append(' ').append(d.sectorSize()).append('\n');
+            s.append("dm_map %s %d %s%n".formatted(d.name(), d.sectorSize(), d.ivName()));
             List<Range> ranges = ranges(d);
             for (int i = 0; i < ranges.size(); i++) {
                 s.append("put %s.%d %s %d %d%n".formatted(d.name(), i, d.name(), ranges.get(i).firstUnit(), ranges.get(i).units()));
             }
             s.append("unmap ").append(d.name()).append('\n');
         }
-        s.append(GUEST_EXT4.formatted(FS.sectorSize(), FS_FILE_SIZE_KIB, Integer.parseInt(FS_FILE_SIZE_KIB) * 1024));
+        s.append(GUEST_EXT4.formatted(FS.sectorSize(), FS.ivName(), FS_FILE_SIZE_KIB, Integer.parseInt(FS_FILE_SIZE_KIB) * 1024));
         return s.toString();
     }
 
@@ -272,16 +290,16 @@ class DmCryptInteropIT {
             KEY=$(od -An -tx1 -v /vmtest/key | tr -d ' \\n')
             OFF=%d    # data offset in 512-byte sectors
             IV=%d     # iv_offset
-            # dm_map NAME SECTOR_SIZE: a crypt table over /dev/disk/NAME after the data offset
+            # dm_map NAME SECTOR_SIZE IVMODE: a crypt table over /dev/disk/NAME after the data offset
             dm_map() {
               len=$(( $(blockdev --getsz "/dev/disk/$1") - OFF ))
               opts=""; [ "$2" = 512 ] || opts=" 1 sector_size:$2"
-              dmsetup create "m-$1" --table "0 $len crypt aes-xts-plain64 $KEY $IV /dev/disk/$1 $OFF$opts"
+              dmsetup create "m-$1" --table "0 $len crypt aes-xts-$3 $KEY $IV /dev/disk/$1 $OFF$opts"
               test -b "/dev/mapper/m-$1"
             }
-            # cs_map NAME SECTOR_SIZE: the same mapping by cryptsetup's plain mode, key from a file
+            # cs_map NAME SECTOR_SIZE IVMODE: the same mapping by cryptsetup's plain mode, key from a file
             cs_map() {
-              cryptsetup open -q --type plain --cipher aes-xts-plain64 --key-size 512 --key-file /vmtest/key \\
+              cryptsetup open -q --type plain --cipher "aes-xts-$3" --key-size 512 --key-file /vmtest/key \\
                 --sector-size "$2" --offset "$OFF" --skip "$IV" "/dev/disk/$1" "m-$1"
               test -b "/dev/mapper/m-$1"
             }
@@ -309,7 +327,7 @@ class DmCryptInteropIT {
             """;
 
     private static final String GUEST_EXT4 = """
-            dm_map fs %d
+            dm_map fs %d %s
             mkfs.ext4 -q -F /dev/mapper/m-fs
             mkdir -p /mnt/fs
             mount /dev/mapper/m-fs /mnt/fs

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Assumptions;
  * kernel fails the test, elsewhere it skips. {@link #run} fails (with the guest's console log
  * in the message) when the script exits non-zero or the guest never reports a result; the
  * harness retries once a boot that prints nothing. The console log is also kept under
- * {@code nbd-server/target/vm-logs/}.
+ * {@code nbd-server/target/vm-logs/}. Configure an instance, then run it once.
  */
 public final class GuestVm {
     /** What the harness and the guest's initramfs are built from (see .ci/run for packages). */
@@ -66,6 +66,12 @@ public final class GuestVm {
     /** Limit for the guest run (the harness retries a silent boot once within its own limit). */
     public GuestVm timeoutSeconds(long seconds) {
         this.timeoutSeconds = seconds;
+        return this;
+    }
+
+    /** How long the guest may stay silent before its init starts (then the harness boots once more). */
+    GuestVm bootTimeoutSeconds(long seconds) {
+        options.addAll(List.of("--boot-timeout", Long.toString(seconds)));
         return this;
     }
 
