@@ -1,18 +1,21 @@
 package io.nbdcrypt.cli;
 
-import io.nbdcrypt.block.EncryptedVolume;
+import io.nbdcrypt.block.BlockDevice;
 import io.nbdcrypt.block.FileBlockDevice;
 import io.nbdcrypt.crypto.SecretBytes;
-import io.nbdcrypt.xts.IvMode;
-import io.nbdcrypt.xts.IvRule;
-import io.nbdcrypt.xts.SectorCipher;
-import io.nbdcrypt.xts.XtsCipher;
+import io.nbdcrypt.crypto.kdf.HashAlgorithm;
+import io.nbdcrypt.crypto.kdf.KdfParameters;
+import io.nbdcrypt.luks2.FormatOptions;
+import io.nbdcrypt.luks2.Luks2Formatter;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
-import java.util.List;
+import java.util.HexFormat;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -42,8 +45,9 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         long bytes = Sizes.parse(size, "--size");
-        if (bytes % SECTOR_SIZE != 0 || bytes == 0) {
-            throw new IllegalArgumentException("--size must be a positive multiple of " + SECTOR_SIZE + " bytes");
+        if (bytes % SECTOR_SIZE != 0 || bytes <= FormatOptions.DEFAULT_DATA_OFFSET) {
+            throw new IllegalArgumentException("--size must be a multiple of " + SECTOR_SIZE
+                    + " bytes above the 16 MiB LUKS2 header area");
         }
         if (Files.exists(image)) {
             throw new IOException(image + " already exists; demo creates a fresh image (use serve for an existing one)");
@@ -51,25 +55,36 @@ public final class DemoCommand implements Callable<Integer> {
         try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
             f.setLength(bytes);
         }
-        OpenedVolume volume = formatFresh(image, bytes);
+        OpenedVolume volume = formatFresh(image, bytes, System.err);
         Path defaultSocket = image.toAbsolutePath().resolveSibling(image.getFileName() + ".sock");
         return ServeLoop.run(volume, serve, serve.toConfig(defaultSocket), System.out);
     }
 
     /**
-     * Formats the new image with a fresh random volume key and opens it. In this build the key
-     * lives only in memory (aes-xts-plain64, 512-bit key, 4096-byte sectors, data from offset 0):
-     * the data is unreadable once the process exits, which is what ephemeral scratch storage
-     * wants. The merge with luks2-format replaces this one method with "write a LUKS2 header,
-     * then open it", so the volume can also be reopened with {@code serve} or cryptsetup.
+     * Formats the new image as LUKS2 (cryptsetup's defaults: aes-xts-plain64, 512-bit key,
+     * 4096-byte sectors, 16 MiB data offset) with a fresh random volume key, unlocked by a
+     * fresh random 256-bit passphrase written to {@code IMAGE.key} (mode 0600), and opens it.
+     * The passphrase has full key entropy, so the keyslot KDF adds nothing against guessing:
+     * PBKDF2 at cryptsetup's minimum of 1000 iterations keeps start-up instant.
      */
-    static OpenedVolume formatFresh(Path image, long size) throws IOException {
-        SecretBytes key = SecretBytes.random(64, new SecureRandom());
-        XtsCipher xts = XtsCipher.create(key);
-        key.close();
-        FileBlockDevice file = FileBlockDevice.open(image, false);
-        EncryptedVolume volume = new EncryptedVolume(file, 0, size,
-                new SectorCipher(xts, SECTOR_SIZE, IvRule.dmCrypt(IvMode.PLAIN64, 0)));
-        return new OpenedVolume(volume, "ephemeral aes-xts-plain64 " + image.getFileName(), List.of(xts));
+    static OpenedVolume formatFresh(Path image, long size, PrintStream out) throws IOException {
+        Path keyFile = image.resolveSibling(image.getFileName() + ".key");
+        byte[] passphraseBytes = new byte[32];
+        SecureRandom random = new SecureRandom();
+        random.nextBytes(passphraseBytes);
+        byte[] hex = HexFormat.of().formatHex(passphraseBytes).getBytes(StandardCharsets.US_ASCII);
+        SecretBytes.wipe(passphraseBytes);
+        try (SecretBytes passphrase = SecretBytes.takeOwnership(hex)) {
+            // Created 0600 from the start: there is no moment when others may read it.
+            Files.write(Files.createFile(keyFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))),
+                    hex);
+            FormatOptions options = FormatOptions.defaults(new KdfParameters.Pbkdf2(HashAlgorithm.SHA256, 1000));
+            try (BlockDevice dev = FileBlockDevice.open(image, false)) {
+                Luks2Formatter.format(dev, false, options, passphrase, random).volumeKey().close();
+            }
+        }
+        out.println("formatted " + image + " as LUKS2 (" + size + " bytes); passphrase in " + keyFile
+                + " (cryptsetup open --key-file " + keyFile + " " + image + " NAME opens it too)");
+        return new LuksVolumeOpener().open(new VolumeSource(image, null, keyFile, false));
     }
 }

@@ -2,6 +2,8 @@ package io.nbdcrypt.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.nbdcrypt.luks2.interop.Cryptsetup;
+import io.nbdcrypt.luks2.interop.PythonXts;
 import io.nbdcrypt.testsupport.ExternalTool;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -72,7 +74,7 @@ class ServeCommandTest {
     }
 
     @Test
-    void demo_createsImageServesEncryptedAndPrintsUri() throws Exception {
+    void demo_createsLuks2ImageThatCryptsetupOpens_servesItsPlaintext() throws Exception {
         ExternalTool.require("nbdinfo");
         Path img = dir.resolve("demo.img");
         StringBuilder uri = new StringBuilder();
@@ -80,7 +82,8 @@ class ServeCommandTest {
         try {
             assertTrue(uri.toString().startsWith("nbd+unix:///?socket="), uri.toString());
             String info = ExternalTool.run("nbdinfo", "--size", uri.toString()).assertSuccess().stdoutText().trim();
-            assertEquals(String.valueOf(32 << 20), info);
+            // 32 MiB image minus cryptsetup's 16 MiB header area.
+            assertEquals(String.valueOf(16 << 20), info);
             ExternalTool.run("qemu-io", "-f", "raw", "-c", "write -P 0x41 0 1048576", uri.toString()).assertSuccess();
             ExternalTool.run("qemu-io", "-f", "raw", "-c", "read -P 0x41 0 1048576", uri.toString()).assertSuccess();
             p.destroy();
@@ -88,12 +91,65 @@ class ServeCommandTest {
         } finally {
             p.destroyForcibly();
         }
-        // The image is sparse and holds ciphertext only: no run of the plaintext byte survives.
-        assertEquals(32 << 20, Files.size(img));
-        byte[] head = Arrays.copyOf(Files.readAllBytes(img), 1 << 20);
+        Path keyFile = dir.resolve("demo.img.key");
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(keyFile)));
+        // cryptsetup is the judge: it opens the header with the key file and its volume key
+        // decrypts what the clients wrote (independent XTS in Python).
+        assertEquals(0, Cryptsetup.testPassphrase(img, keyFile, List.of()));
+        byte[] key = Cryptsetup.volumeKey(img, keyFile, List.of());
+        byte[] plain = PythonXts.decrypt(img, key, 16 << 20, 4096, 0, 0, 1 << 20, "plain64");
+        byte[] expected = new byte[1 << 20];
+        Arrays.fill(expected, (byte) 0x41);
+        assertArrayEquals(expected, plain);
         byte[] run = new byte[64];
         Arrays.fill(run, (byte) 0x41);
-        assertEquals(-1, indexOf(head, run));
+        assertEquals(-1, indexOf(Files.readAllBytes(img), run), "plaintext found in the image");
+    }
+
+    @Test
+    void serve_cryptsetupFormattedLuks2_clientWritesDecryptWithCryptsetupKey() throws Exception {
+        ExternalTool.require("qemu-io");
+        Path img = sparse("c.img", 24 << 20);
+        Path keyFile = dir.resolve("pass");
+        Files.writeString(keyFile, "correct horse battery staple");
+        Cryptsetup.format(img, keyFile, List.of("--type", "luks2", "--pbkdf", "pbkdf2", "--pbkdf-force-iterations",
+                "1000", "--sector-size", "4096"));
+        StringBuilder uri = new StringBuilder();
+        Process p = startServing(java("serve", img.toString(), "--key-file", keyFile.toString(), "--socket",
+                dir.resolve("c.sock").toString()), uri);
+        try {
+            // An unaligned write, so the server's read-modify-write path is judged too.
+            ExternalTool.run("qemu-io", "-f", "raw", "-c", "write -P 0x5a 4000 70000", uri.toString()).assertSuccess();
+            p.destroy();
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        } finally {
+            p.destroyForcibly();
+        }
+        byte[] key = Cryptsetup.volumeKey(img, keyFile, List.of());
+        // Sectors 0..18 hold the write (partial first and last sectors); never-written sectors
+        // are zero ciphertext, which only our reader maps to zeroes, so they are not compared.
+        byte[] plain = PythonXts.decrypt(img, key, 16 << 20, 4096, 0, 0, 19 * 4096, "plain64");
+        for (int i = 0; i < plain.length; i++) {
+            byte want = i >= 4000 && i < 74000 ? (byte) 0x5a : 0;
+            assertEquals(want, plain[i], "plaintext byte " + i);
+        }
+    }
+
+    @Test
+    void serve_wrongPassphrase_failsWithoutServing() throws Exception {
+        Path img = sparse("w.img", 24 << 20);
+        Path keyFile = dir.resolve("pass");
+        Files.writeString(keyFile, "right");
+        Cryptsetup.format(img, keyFile, Cryptsetup.FAST_PBKDF2);
+        Path wrong = dir.resolve("wrong");
+        Files.writeString(wrong, "wrong");
+        Path sock = dir.resolve("w.sock");
+        var r = ExternalTool.run(java("serve", img.toString(), "--key-file", wrong.toString(), "--socket",
+                sock.toString()), null, 120);
+        assertNotEquals(0, r.exitCode());
+        assertTrue(r.stderr().toLowerCase().contains("passphrase") || r.stderr().toLowerCase().contains("keyslot"),
+                r.stderr());
+        assertFalse(Files.exists(sock));
     }
 
     @Test
