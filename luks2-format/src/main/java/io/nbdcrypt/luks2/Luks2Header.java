@@ -6,7 +6,9 @@ import io.nbdcrypt.luks2.disk.BinaryHeader;
 import io.nbdcrypt.luks2.keyslot.Keyslot;
 import io.nbdcrypt.luks2.segment.Segment;
 import io.nbdcrypt.luks2.token.Token;
+import java.util.Collections;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.Optional;
 
 /**
@@ -20,10 +22,11 @@ public record Luks2Header(BinaryHeader binary, Luks2Config config, Map<Integer, 
         Map<Integer, Segment> segments, Map<Integer, Digest> digests, Map<Integer, Token> tokens, ObjectNode json) {
 
     public Luks2Header {
-        keyslots = Map.copyOf(keyslots);
-        segments = Map.copyOf(segments);
-        digests = Map.copyOf(digests);
-        tokens = Map.copyOf(tokens);
+        // Sorted by id, so listings come out in the order cryptsetup prints them.
+        keyslots = Collections.unmodifiableSortedMap(new TreeMap<>(keyslots));
+        segments = Collections.unmodifiableSortedMap(new TreeMap<>(segments));
+        digests = Collections.unmodifiableSortedMap(new TreeMap<>(digests));
+        tokens = Collections.unmodifiableSortedMap(new TreeMap<>(tokens));
         json = json.deepCopy();
     }
 

@@ -88,6 +88,27 @@ class LuksCommandsTest {
     }
 
     @Test
+    void format_benchmarkedKdf_cryptsetupOpensWithinFloor() throws Exception {
+        Path img = image();
+        Path k = Files.write(dir.resolve("k"), "benchmarked".getBytes());
+        Run f = nbdcrypt("format", img.toString(), "-d", k.toString(), "--pbkdf", "argon2id", "--iter-time", "200",
+                "--pbkdf-memory", "16384", "-q");
+        assertEquals(0, f.exit(), f.err());
+        Path k2 = Files.write(dir.resolve("k2"), "benchmarked pbkdf2".getBytes());
+        Run add = nbdcrypt("add-key", img.toString(), "--new-key-file", k2.toString(), "-d", k.toString(),
+                "--pbkdf", "pbkdf2", "--iter-time", "50", "--hash", "sha512");
+        assertEquals(0, add.exit(), add.err());
+        assertEquals(0, cryptsetup("open", "--test-passphrase", "--key-file", k.toString(), img.toString()).exitCode());
+        assertEquals(0, cryptsetup("open", "--test-passphrase", "--key-file", k2.toString(), img.toString()).exitCode());
+        JsonNode ks = new ObjectMapper().readTree(nbdcrypt("dump", img.toString(), "--json").out()).get("metadata").get("keyslots");
+        assertTrue(ks.get("0").get("kdf").get("time").asInt() >= 4, ks::toString);
+        int mem = ks.get("0").get("kdf").get("memory").asInt();
+        assertTrue(mem >= 32 && mem <= 16384, "memory may shrink on a slow machine, never grow: " + mem);
+        assertTrue(ks.get("1").get("kdf").get("iterations").asInt() >= 1000, ks::toString);
+        assertEquals("sha512", ks.get("1").get("kdf").get("hash").asText());
+    }
+
+    @Test
     void testKey_cryptsetupLuks1AndWrongPassphrase_exitStatusTells() throws Exception {
         Path img = image();
         Path k = Files.write(dir.resolve("k"), "legacy".getBytes());

@@ -3,7 +3,9 @@ package io.nbdcrypt.luks2.keyslot;
 import io.nbdcrypt.block.BlockDevice;
 import io.nbdcrypt.crypto.SecretBytes;
 import io.nbdcrypt.crypto.af.AfSplitter;
+import io.nbdcrypt.crypto.kdf.KdfParameters;
 import io.nbdcrypt.crypto.kdf.PasswordKdf;
+import io.nbdcrypt.luks2.LuksFormatException;
 import io.nbdcrypt.xts.IvRule;
 import io.nbdcrypt.xts.SectorCipher;
 import io.nbdcrypt.xts.XtsCipher;
@@ -26,6 +28,7 @@ public final class KeyslotCrypto {
      * digest matches; a wrong passphrase gives a random-looking key.
      */
     public static SecretBytes open(BlockDevice dev, Keyslot slot, SecretBytes passphrase) throws IOException {
+        checkMemory(slot);
         int len = (int) slot.materialLength();
         byte[] material = new byte[len];
         ByteBuffer buf = ByteBuffer.wrap(material);
@@ -56,6 +59,21 @@ public final class KeyslotCrypto {
             dev.write(slot.areaOffset(), buf);
         } finally {
             SecretBytes.wipe(material);
+        }
+    }
+
+    /**
+     * Refuses an Argon2 cost this JVM cannot pay: a header asking for more memory than the
+     * heap can give would otherwise end the process with an OutOfMemoryError.
+     */
+    static void checkMemory(Keyslot slot) throws LuksFormatException {
+        if (slot.kdf() instanceof KdfParameters.Argon2 a) {
+            long need = (long) a.memoryKiB() * 1024;
+            long room = Runtime.getRuntime().maxMemory() / 4 * 3;
+            if (need > room) {
+                throw new LuksFormatException("keyslots." + slot.id() + ".kdf.memory", "argon2 needs " + a.memoryKiB()
+                        + " KiB, more than this JVM's heap allows (" + room / 1024 + " KiB); raise -Xmx to open this keyslot");
+            }
         }
     }
 

@@ -104,6 +104,37 @@ class HeaderFuzzTest {
         assertTrue(refused > 0, "the fuzzer never produced a refused header");
     }
 
+    @Test
+    void openLuks1_mutatedHeaders_onlyCleanErrors() throws Exception {
+        Path img = dir.resolve("l1.img");
+        try (var f = new java.io.RandomAccessFile(img.toFile(), "rw")) {
+            f.setLength(3L << 20);
+        }
+        Path k = Files.write(dir.resolve("k1"), "fuzz".getBytes());
+        Cryptsetup.format(img, k, List.of("--type", "luks1", "--pbkdf-force-iterations", "1000"));
+        byte[] luks1 = Arrays.copyOf(Files.readAllBytes(img), 1 << 20);
+        long seed0 = Long.getLong("luks.fuzz.seed", System.nanoTime());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Long.getLong("luks.fuzz.luks1.seconds", 4));
+        int refused = 0;
+        for (long i = 0; System.nanoTime() < deadline; i++) {
+            Random rnd = new Random(seed0 + i);
+            MemoryBlockDevice d = new MemoryBlockDevice(luks1.clone());
+            int n = 1 + rnd.nextInt(6);
+            for (int m = 0; m < n; m++) {
+                int at = rnd.nextInt(io.nbdcrypt.luks1.Luks1Header.SIZE);
+                d.bytes[at] = rnd.nextBoolean() ? (byte) rnd.nextInt(256) : (byte) (d.bytes[at] ^ (1 << rnd.nextInt(8)));
+            }
+            try {
+                io.nbdcrypt.luks1.Luks1Volume.open(d, rnd.nextBoolean());
+            } catch (LuksException e) {
+                refused++;
+            } catch (RuntimeException e) {
+                throw new AssertionError("unclean failure (seed " + (seed0 + i) + "): " + e, e);
+            }
+        }
+        assertTrue(refused > 0, "the fuzzer never produced a refused LUKS1 header");
+    }
+
     /** True if accepted (and then re-encodable), false if refused with a typed error. */
     private static boolean parse(MemoryBlockDevice d) throws Exception {
         try {

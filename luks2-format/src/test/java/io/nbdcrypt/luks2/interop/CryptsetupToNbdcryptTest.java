@@ -108,6 +108,34 @@ class CryptsetupToNbdcryptTest {
     }
 
     @Test
+    void unlock_prioritiesSetByCryptsetup_preferFirstIgnoreSkippedUnlessChosen() throws Exception {
+        Path img = sparse(dir.resolve("v.img"), 24L << 20);
+        Path k = keyFile("k", "same passphrase in two slots");
+        Cryptsetup.format(img, k, Cryptsetup.FAST_PBKDF2);
+        Cryptsetup.addKey(img, k, k, List.of("--key-slot", "4"));
+        Cryptsetup.run(List.of("config", "--priority", "prefer", "--key-slot", "4", img.toString())).assertSuccess();
+        try (BlockDevice dev = FileBlockDevice.open(img, true);
+                SecretBytes pass = SecretBytes.copyOf(Files.readAllBytes(k))) {
+            Luks2Volume.Unlocked u = Luks2Volume.open(dev, false).unlock(pass, OptionalInt.empty());
+            u.volumeKey().close();
+            assertEquals(4, u.keyslot(), "the preferred slot is tried first");
+        }
+        Cryptsetup.run(List.of("config", "--priority", "ignore", "--key-slot", "4", img.toString())).assertSuccess();
+        Cryptsetup.run(List.of("config", "--priority", "ignore", "--key-slot", "0", img.toString())).assertSuccess();
+        try (BlockDevice dev = FileBlockDevice.open(img, true);
+                SecretBytes pass = SecretBytes.copyOf(Files.readAllBytes(k))) {
+            Luks2Volume v = Luks2Volume.open(dev, false);
+            assertThrows(WrongPassphraseException.class, () -> v.unlock(pass, OptionalInt.empty()));
+            Luks2Volume.Unlocked u = v.unlock(pass, OptionalInt.of(0));
+            u.volumeKey().close();
+            assertEquals(0, u.keyslot());
+        }
+        // cryptsetup agrees: ignored slots open only when named.
+        assertEquals(0, Cryptsetup.testPassphrase(img, k, List.of("--key-slot", "0")));
+        org.junit.jupiter.api.Assertions.assertNotEquals(0, Cryptsetup.testPassphrase(img, k, List.of()));
+    }
+
+    @Test
     void dataVolume_detachedHeader_readsWhatPythonWroteWithCryptsetupKey() throws Exception {
         Path hdr = dir.resolve("hdr.img");
         Path data = sparse(dir.resolve("data.img"), 8L << 20);
