@@ -66,6 +66,11 @@ public final class SegmentValidator {
         if (offset % sectorSize != 0) {
             throw new LuksFormatException(path + ".offset", "is not a multiple of the sector size " + sectorSize);
         }
+        // dm-crypt refuses an IV offset that is not a whole number of encryption sectors, so
+        // such a volume could never be handed to the kernel backend (or opened by cryptsetup).
+        if (Long.remainderUnsigned(ivTweak, sectorSize / 512) != 0) {
+            throw new LuksFormatException(path + ".iv_tweak", "is not a multiple of sector_size/512 = " + sectorSize / 512);
+        }
         OptionalLong size;
         String sizeText = JsonFields.string(s, "size", path);
         if (sizeText.equals("dynamic")) {

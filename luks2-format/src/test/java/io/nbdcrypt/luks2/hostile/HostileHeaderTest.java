@@ -95,6 +95,8 @@ class HostileHeaderTest {
                 json("segment aes-cbc-essiv", "segments.0.encryption",
                         j -> at(j, "segments", "0").put("encryption", "aes-cbc-essiv:sha256")),
                 json("segment twofish", "segments.0.encryption", j -> at(j, "segments", "0").put("encryption", "twofish-xts-plain64")),
+                json("iv_tweak not whole 4096-byte sectors", "segments.0.iv_tweak",
+                        j -> at(j, "segments", "0").put("sector_size", 4096).put("iv_tweak", "3")),
                 // JSON area rules.
                 raw("JSON area not starting with '{'", "json", d -> HeaderEditor.setJsonText(d,
                         " " + HeaderEditor.MAPPER.writeValueAsString(HeaderEditor.json(d, 0)))),
