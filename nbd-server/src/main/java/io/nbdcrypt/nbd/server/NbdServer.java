@@ -10,6 +10,7 @@ import io.nbdcrypt.nbd.transmission.NbdMetrics;
 import io.nbdcrypt.nbd.transmission.TransmissionHandler;
 import io.nbdcrypt.nbd.wire.NbdProtocol;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -99,6 +100,9 @@ public final class NbdServer implements AutoCloseable {
     private void bind() throws IOException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
+                // The pooled allocator: measured ~1.5x faster than Netty 4.2's default (adaptive)
+                // for the 1 MiB read/write buffers of sequential I/O.
+                .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 << 10, 1 << 20))
                 .childOption(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(512, 64 << 10, 1 << 20))
                 .childHandler(new ChannelInitializer<Channel>() {
