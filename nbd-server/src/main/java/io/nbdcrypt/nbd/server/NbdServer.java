@@ -19,7 +19,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -52,7 +51,6 @@ import java.util.logging.Logger;
  */
 public final class NbdServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(NbdServer.class.getName());
-    private static final int HANDSHAKE_TIMEOUT_SECONDS = 60;
     private static final int MAX_OPTION_LENGTH = 16 * 1024;
     private static final long DRAIN_TIMEOUT_MILLIS = 30_000;
     private static final int S_IFMT = 0170000;
@@ -179,10 +177,10 @@ public final class NbdServer implements AutoCloseable {
         connections.add(ch);
         int maxPayload = config.limits().maxPayload();
         ch.pipeline()
-                .addLast("timeout", new ReadTimeoutHandler(HANDSHAKE_TIMEOUT_SECONDS))
                 .addLast("decoder", new HandshakeDecoder(MAX_OPTION_LENGTH))
                 .addLast("encoder", new HandshakeEncoder())
-                .addLast("handler", new HandshakeHandler(exports, maxPayload, metrics, this::startTransmission));
+                .addLast("handler", new HandshakeHandler(exports, maxPayload, config.handshakeTimeout(), metrics,
+                        this::startTransmission));
     }
 
     private void startTransmission(ChannelHandlerContext ctx, io.nbdcrypt.nbd.backend.Export export,
@@ -194,7 +192,6 @@ public final class NbdServer implements AutoCloseable {
                 new TransmissionHandler(export, structured, workers, config.limits(), metrics));
         p.replace("encoder", "encoder", new ReplyEncoder());
         p.replace("decoder", "decoder", new RequestDecoder(config.limits().maxPayload()));
-        p.remove("timeout");
     }
 
     /** The {@code nbd+unix://} URI of the default export (or {@code nbd://} when only TCP is used). */
