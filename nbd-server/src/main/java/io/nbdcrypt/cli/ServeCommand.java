@@ -35,7 +35,7 @@ public final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (serve.socket == null && serve.tcp == null) {
-            throw new ParameterException(spec.commandLine(), "--socket PATH is required");
+            throw new ParameterException(spec.commandLine(), "--socket PATH (or --tcp 127.0.0.1:PORT) is required");
         }
         if (!plain && keyFile == null) {
             throw new ParameterException(spec.commandLine(), "--key-file is required (or --plain for a raw device)");

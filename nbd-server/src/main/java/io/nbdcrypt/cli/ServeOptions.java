@@ -34,7 +34,7 @@ final class ServeOptions {
     ServerConfig toConfig(Path defaultSocket) {
         Path s = socket != null ? socket : defaultSocket;
         ServerConfig c = new ServerConfig(s, parseTcp(), connections, ServerConfig.defaultWorkers(),
-                io.nbdcrypt.nbd.transmission.FlowLimits.defaults(), true);
+                io.nbdcrypt.nbd.transmission.FlowLimits.defaults(), true, ServerConfig.DEFAULT_HANDSHAKE_TIMEOUT);
         return c;
     }
 

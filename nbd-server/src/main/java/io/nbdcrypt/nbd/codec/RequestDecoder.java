@@ -10,8 +10,8 @@ import java.util.List;
  * Decodes transmission-phase requests into {@link NbdRequest}s: a 28-byte header, then for
  * {@code NBD_CMD_WRITE} the payload.
  *
- * <p>An explicit state machine. A write payload up to {@code maxPayload} bytes is handed on as
- * one retained slice; a larger one is never buffered: the request is emitted at once with
+ * <p>An explicit state machine. A write payload up to {@code maxPayload} bytes is collected into
+ * one buffer of its exact size (released by the receiver, or here if the channel closes first); a larger one is never buffered: the request is emitted at once with
  * {@code payloadDropped} set (so the handler can answer with an error) and the payload bytes
  * are skipped as they arrive, keeping the stream framed. After a bad magic the decoder emits
  * {@link BadRequestMagic} once and discards all further input.
@@ -27,6 +27,7 @@ public final class RequestDecoder extends ByteToMessageDecoder {
     private long offset;
     private long length;
     private long skipRemaining;
+    private ByteBuf payload;
 
     public RequestDecoder(int maxPayload) {
         this.maxPayload = maxPayload;
@@ -37,9 +38,15 @@ public final class RequestDecoder extends ByteToMessageDecoder {
         switch (state) {
             case HEADER -> decodeHeader(in, out);
             case PAYLOAD -> {
-                if (in.readableBytes() >= length) {
-                    ByteBuf payload = in.readRetainedSlice((int) length);
+                // Copy into one buffer of the final size as bytes arrive: growing the
+                // decoder's cumulation instead would copy a large payload several times.
+                if (payload == null) {
+                    payload = ctx.alloc().directBuffer((int) length, (int) length);
+                }
+                payload.writeBytes(in, Math.min(in.readableBytes(), payload.writableBytes()));
+                if (!payload.isWritable()) {
                     out.add(new NbdRequest(flags, type, cookie, offset, length, payload, false));
+                    payload = null;
                     state = State.HEADER;
                 }
             }
@@ -52,6 +59,15 @@ public final class RequestDecoder extends ByteToMessageDecoder {
                 }
             }
             case FAILED -> in.skipBytes(in.readableBytes());
+        }
+    }
+
+    /** A payload still being received when the channel closes is released here. */
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        if (payload != null) {
+            payload.release();
+            payload = null;
         }
     }
 

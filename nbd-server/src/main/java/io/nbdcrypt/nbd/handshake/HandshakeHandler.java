@@ -16,7 +16,10 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.logging.Logger;
@@ -44,12 +47,20 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     private final int maxPayload;
     private final NbdMetrics metrics;
     private final TransmissionStarter starter;
+    private final Duration timeout;
+    private ScheduledFuture<?> deadline;
     private SessionState session = new SessionState(false, false);
     private boolean flagsSeen;
     private boolean done;
 
-    public HandshakeHandler(ExportRegistry exports, int maxPayload, NbdMetrics metrics, TransmissionStarter starter) {
+    /**
+     * @param timeout the whole negotiation must finish within this (a deadline, not an idle
+     *                timer: trickling bytes does not extend it)
+     */
+    public HandshakeHandler(ExportRegistry exports, int maxPayload, Duration timeout, NbdMetrics metrics,
+            TransmissionStarter starter) {
         this.exports = exports;
+        this.timeout = timeout;
         this.maxPayload = maxPayload;
         this.metrics = metrics;
         this.starter = starter;
@@ -57,6 +68,11 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        deadline = ctx.executor().schedule(() -> {
+            if (!done) {
+                fail(ctx, "negotiation not finished within " + timeout.toSeconds() + " s");
+            }
+        }, timeout.toMillis(), TimeUnit.MILLISECONDS);
         ctx.writeAndFlush(new HandshakeReply.ServerGreeting(FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES));
         ctx.fireChannelActive();
     }
@@ -177,6 +193,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
 
     private void enterTransmission(ChannelHandlerContext ctx, Export export) {
         done = true;
+        deadline.cancel(false);
         ctx.flush();
         starter.start(ctx, export, session.structuredReplies());
     }

@@ -125,7 +125,11 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
         try {
             workers.execute(() -> {
                 NbdReply reply = executor.execute(r);
-                ctx.channel().eventLoop().execute(() -> reply(reply, charge));
+                try {
+                    ctx.channel().eventLoop().execute(() -> reply(reply, charge));
+                } catch (RejectedExecutionException loopGone) {
+                    reply.release();   // the server is being torn down; nobody to answer
+                }
             });
         } catch (RejectedExecutionException e) {
             r.release();

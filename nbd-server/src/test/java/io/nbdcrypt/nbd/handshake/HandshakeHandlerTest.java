@@ -50,7 +50,7 @@ class HandshakeHandlerTest {
         }
         registry = ExportRegistry.of(new Export("disk", "test disk", FileBlockDevice.open(img, false), false, false));
         ch = new EmbeddedChannel(new HandshakeDecoder(1024), new HandshakeEncoder(),
-                new HandshakeHandler(registry, 32 << 20, new NbdMetrics(),
+                new HandshakeHandler(registry, 32 << 20, java.time.Duration.ofSeconds(60), new NbdMetrics(),
                         (ctx, export, structured) -> started.add(export.name() + (structured ? "+structured" : ""))));
         assertEquals(GREETING.replace(" ", ""), out());
     }

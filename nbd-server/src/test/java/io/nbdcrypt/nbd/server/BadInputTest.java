@@ -45,7 +45,8 @@ class BadInputTest {
     @BeforeEach
     void startServerAndGoodClient() throws IOException {
         served = ServedImage.start(dir, Kind.ENCRYPTED, SIZE, false, false,
-                c -> c.withLimits(LIMITS).withMaxConnections(MAX_CONNECTIONS));
+                c -> c.withLimits(LIMITS).withMaxConnections(MAX_CONNECTIONS)
+                        .withHandshakeTimeout(java.time.Duration.ofSeconds(2)));
         good = RawClient.connectAndGo(served.socket);
         new Random(42).nextBytes(goodData);
         assertEquals(0, good.write(1, 1 << 20, goodData).error());
@@ -109,6 +110,27 @@ class BadInputTest {
             c.send(new byte[] {0, 0, 0, 3, 0x49, 0x48, 0x41});   // flags + 3 bytes of IHAVEOPT
         }
         await(() -> served.server.connectionCount() == before, "the abandoned connection to be dropped");
+    }
+
+    @Test
+    void slowHandshake_tricklingBytes_droppedAtTheDeadline() throws Exception {
+        try (RawClient c = RawClient.connect(served.socket)) {
+            c.readGreeting();
+            c.send(new byte[] {0, 0, 0, 3});
+            // One byte of an option header every 300 ms: never idle, never finished.
+            byte[] header = RawClient.request(0, 0, 0, 0, 0);
+            boolean dropped = false;
+            for (int i = 0; i < header.length && !dropped; i++) {
+                try {
+                    c.send(new byte[] {header[i]});
+                    Thread.sleep(300);
+                } catch (IOException closed) {
+                    dropped = true;
+                }
+            }
+            assertTrue(dropped || c.closedByServer(), "a dawdling client keeps its connection slot");
+        }
+        assertTrue(served.server.metrics().protocolErrors() >= 1);
     }
 
     @Test

@@ -131,4 +131,19 @@ class RealClientsTest {
             assertTrue(r.stdoutText().contains("Pattern verification failed"), r.stdoutText() + r.stderr());
         }
     }
+
+    @Test
+    void nioTransportAndTcpLoopback_serveTheSameExport() throws Exception {
+        ExternalTool.require("qemu-io");
+        ExternalTool.require("nbdinfo");
+        try (ServedImage s = ServedImage.start(dir, Kind.ENCRYPTED, SIZE, false, false,
+                c -> c.withNativeTransport(false).withTcp(new java.net.InetSocketAddress("127.0.0.1", 0)))) {
+            String tcp = "nbd://127.0.0.1:" + s.server.tcpAddress().getPort() + "/";
+            ExternalTool.run("qemu-io", "-f", "raw", "-c", "write -P 0x6b 12345 54321", s.uri()).assertSuccess();
+            var r = ExternalTool.run("qemu-io", "-f", "raw", "-c", "read -P 0x6b 12345 54321", tcp).assertSuccess();
+            assertFalse(r.stdoutText().contains("failed"), r.stdoutText());
+            assertEquals(String.valueOf(SIZE),
+                    ExternalTool.run("nbdinfo", "--size", tcp).assertSuccess().stdoutText().trim());
+        }
+    }
 }

@@ -37,9 +37,23 @@ public final class RawClient implements AutoCloseable {
 
     /** Connects and negotiates NBD_OPT_GO for the default export with NO_ZEROES. */
     public static RawClient connectAndGo(Path socket) throws IOException {
+        return connectAndGo(socket, false);
+    }
+
+    /** As {@link #connectAndGo(Path)}, first negotiating NBD_OPT_STRUCTURED_REPLY when asked. */
+    public static RawClient connectAndGo(Path socket, boolean structured) throws IOException {
         RawClient c = connect(socket);
         c.readGreeting();
         c.send(ByteBuffer.allocate(4).putInt(3).array());
+        if (structured) {
+            c.send(ByteBuffer.allocate(16).putLong(0x49484156454f5054L).putInt(8).putInt(0).array());
+            ByteBuffer h = ByteBuffer.wrap(c.readN(20));
+            h.position(12);
+            if (h.getInt() != 1) {
+                throw new IOException("NBD_OPT_STRUCTURED_REPLY refused");
+            }
+            c.readN(h.getInt());
+        }
         c.send(ByteBuffer.allocate(22).putLong(0x49484156454f5054L).putInt(7).putInt(6).putInt(0).putShort((short) 0)
                 .array());
         while (true) {
@@ -100,6 +114,20 @@ public final class RawClient implements AutoCloseable {
         long cookie = h.getLong();
         byte[] data = error == 0 && dataLength > 0 ? readN(dataLength) : new byte[0];
         return new Reply(error, cookie, data);
+    }
+
+    /** One structured reply chunk: flags, type, cookie and its payload. */
+    public record Chunk(int flags, int type, long cookie, byte[] payload) {}
+
+    public Chunk readChunk() throws IOException {
+        ByteBuffer h = ByteBuffer.wrap(readN(20));
+        if (h.getInt() != 0x668e33ef) {
+            throw new IOException("bad structured reply magic");
+        }
+        int flags = Short.toUnsignedInt(h.getShort());
+        int type = Short.toUnsignedInt(h.getShort());
+        long cookie = h.getLong();
+        return new Chunk(flags, type, cookie, readN(h.getInt()));
     }
 
     public Reply write(long cookie, long offset, byte[] data) throws IOException {

@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Side-by-side NBD throughput: nbdcrypt vs nbdkit and qemu-storage-daemon, all over unix
+# sockets on this machine, driven by fio's nbd engine. Not part of CI (takes ~5 minutes).
+#
+#   benchmarks/nbd-vs-peers.sh [WORKDIR]      (default WORKDIR: a fresh dir under /tmp)
+#   RUNTIME=10 SIZE_MIB=1024 benchmarks/nbd-vs-peers.sh
+#
+# Workloads (each time-based, RUNTIME seconds, after a short warm-up per server):
+#   seq write 1 MiB QD16 | seq read 1 MiB QD16 | 4k randread QD32 | 4k randwrite QD32
+# Servers:
+#   nbdcrypt-plain     nbdcrypt serve --plain on a plaintext image
+#   nbdcrypt-xts       nbdcrypt demo: aes-xts-plain64 (512-bit key, 4096-byte sectors)
+#   nbdcrypt-luks2     nbdcrypt serve on a LUKS2 image   (n/a until LUKS support is merged)
+#   nbdcrypt-luks1     nbdcrypt serve on the LUKS1 image (n/a until LUKS support is merged)
+#   nbdkit-luks        nbdkit file --filter=luks on the LUKS1 image
+#   qsd-luks           qemu-storage-daemon, luks driver, on the LUKS1 image
+#   nbdkit-file        nbdkit file on a plaintext image
+# The machine may be shared: numbers from one run are only comparable with each other.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+RUNTIME=${RUNTIME:-10}
+SIZE_MIB=${SIZE_MIB:-1024}
+work=${1:-$(mktemp -d /tmp/nbd-bench.XXXXXX)}
+mkdir -p "$work"
+results="$work/results.tsv"
+: > "$results"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+log() { echo "[bench] $*" >&2; }
+for t in fio nbdkit qemu-storage-daemon cryptsetup python3; do
+  command -v "$t" >/dev/null || { echo "missing tool: $t" >&2; exit 1; }
+done
+
+# ---- images -----------------------------------------------------------------------------
+log "work dir $work, ${SIZE_MIB} MiB volumes, ${RUNTIME}s per workload"
+"$here/build" -q -DskipTests package >&2
+# Text key: qemu-storage-daemon wants secrets to be valid UTF-8.
+head -c 32 /dev/urandom | od -An -tx1 | tr -d " \n" > "$work/key"
+truncate -s "${SIZE_MIB}M" "$work/plain.img"
+# LUKS1/LUKS2 images: cheap PBKDF (we measure the data path, not unlocking).
+truncate -s "$((SIZE_MIB + 16))M" "$work/luks1.img" "$work/luks2.img"
+cryptsetup luksFormat -q --type luks1 --cipher aes-xts-plain64 --key-size 512 --hash sha256 \
+  --pbkdf-force-iterations 1000 --key-file "$work/key" "$work/luks1.img"
+cryptsetup luksFormat -q --type luks2 --cipher aes-xts-plain64 --key-size 512 --sector-size 4096 \
+  --pbkdf pbkdf2 --pbkdf-force-iterations 1000 --key-file "$work/key" "$work/luks2.img"
+
+# ---- servers ----------------------------------------------------------------------------
+wait_for_socket() {
+  for _ in $(seq 1 300); do [ -S "$1" ] && return 0; sleep 0.1; done
+  echo "server did not create $1" >&2; return 1
+}
+
+# Starts a server for NAME; sets $uri; returns 1 when the server cannot run here.
+start_server() {
+  local name=$1 sock="$work/$1.sock"
+  rm -f "$sock"
+  case $name in
+    nbdcrypt-plain)
+      "$here/nbdcrypt" serve "$work/plain.img" --plain --socket "$sock" > "$work/$name.out" 2> "$work/$name.err" &
+      pids+=($!);;
+    nbdcrypt-xts)
+      rm -f "$work/xts.img"
+      "$here/nbdcrypt" demo "$work/xts.img" --size "${SIZE_MIB}M" --socket "$sock" > "$work/$name.out" 2> "$work/$name.err" &
+      pids+=($!);;
+    nbdcrypt-luks2|nbdcrypt-luks1)
+      local img="$work/${name#nbdcrypt-}.img"
+      "$here/nbdcrypt" serve "$img" --key-file "$work/key" --socket "$sock" > "$work/$name.out" 2> "$work/$name.err" &
+      local p=$!; pids+=($p)
+      for _ in $(seq 1 300); do
+        [ -S "$sock" ] && break
+        kill -0 "$p" 2>/dev/null || { log "$name: $(tail -1 "$work/$name.err")"; return 1; }
+        sleep 0.1
+      done;;
+    nbdkit-file)
+      nbdkit -f -U "$sock" file "$work/plain.img" 2> "$work/$name.err" &
+      pids+=($!);;
+    nbdkit-luks)
+      nbdkit -f -U "$sock" file "$work/luks1.img" --filter=luks passphrase=+"$work/key" 2> "$work/$name.err" &
+      pids+=($!);;
+    qsd-luks)
+      qemu-storage-daemon \
+        --object secret,id=sec0,file="$work/key",format=raw \
+        --blockdev driver=file,node-name=file0,filename="$work/luks1.img",cache.direct=off,aio=threads \
+        --blockdev driver=luks,node-name=luks0,file=file0,key-secret=sec0 \
+        --nbd-server addr.type=unix,addr.path="$sock" \
+        --export type=nbd,id=exp0,node-name=luks0,name=,writable=on 2> "$work/$name.err" &
+      pids+=($!);;
+  esac
+  wait_for_socket "$sock"
+  uri="nbd+unix:///?socket=$sock"
+}
+
+stop_server() {
+  local p=${pids[-1]}
+  kill "$p" 2>/dev/null || true
+  wait "$p" 2>/dev/null || true
+  unset 'pids[-1]'
+}
+
+# fio JOBNAME RW BS QD -> prints "MB/s IOPS"
+run_fio() {
+  local rw=$2 bs=$3 qd=$4 runtime=$5
+  fio --name="$1" --ioengine=nbd --uri="$uri" --rw="$rw" --bs="$bs" --iodepth="$qd" \
+      --size="${SIZE_MIB}m" --time_based --runtime="$runtime" --output-format=json 2>/dev/null |
+    python3 -c '
+import json, sys
+t = sys.stdin.read(); j = json.loads(t[t.index("{"):])["jobs"][0]
+d = j["write"] if j["write"]["io_bytes"] > 0 else j["read"]
+if j["error"]: sys.exit("fio error %d" % j["error"])
+print("%.0f %.0f" % (d["bw_bytes"] / 1e6, d["iops"]))'
+}
+
+# SERVERS="a b" runs a subset.
+read -r -a servers <<< "${SERVERS:-nbdcrypt-plain nbdcrypt-xts nbdcrypt-luks2 nbdcrypt-luks1 nbdkit-luks qsd-luks nbdkit-file}"
+for s in "${servers[@]}"; do
+  if ! start_server "$s"; then
+    printf '%s\tn/a\tn/a\tn/a\tn/a\n' "$s" >> "$results"
+    stop_server
+    continue
+  fi
+  log "$s: warm-up"
+  run_fio warm randrw 64k 16 3 > /dev/null
+  read -r sw _ < <(run_fio seqwrite write 1M 16 "$RUNTIME")
+  read -r sr _ < <(run_fio seqread read 1M 16 "$RUNTIME")
+  read -r _ rr < <(run_fio randread randread 4k 32 "$RUNTIME")
+  read -r _ rw < <(run_fio randwrite randwrite 4k 32 "$RUNTIME")
+  log "$s: seq write $sw MB/s, seq read $sr MB/s, 4k randread $rr IOPS, 4k randwrite $rw IOPS"
+  printf '%s\t%s\t%s\t%s\t%s\n' "$s" "$sw" "$sr" "$rr" "$rw" >> "$results"
+  stop_server
+done
+
+# The cipher alone, single thread, for scale (one 4 KiB sector per call).
+xts=$(openssl speed -evp aes-256-xts -seconds 3 -bytes 4096 2>/dev/null | awk '/^AES-256-XTS/ {sub("k","",$2); printf "%.0f", $2 * 1000 / 1e6}')
+echo "openssl speed -evp aes-256-xts (4 KiB, 1 thread): ${xts:-n/a} MB/s"
+echo
+python3 - "$results" <<'PY'
+import sys
+rows = {}
+for line in open(sys.argv[1]):
+    name, *vals = line.rstrip("\n").split("\t")
+    rows[name] = [None if v == "n/a" else float(v) for v in vals]
+cols = ["seqW MB/s", "seqR MB/s", "4k rr IOPS", "4k rw IOPS"]
+print("%-16s" % "server" + "".join("%12s" % c for c in cols))
+for n, v in rows.items():
+    print("%-16s" % n + "".join("%12s" % ("n/a" if x is None else "%.0f" % x) for x in v))
+def ratios(base):
+    if base not in rows or None in rows[base]:
+        return
+    print("\nratio to %s (targets: nbdcrypt >= 2x seq and >= 1x IOPS vs nbdkit-luks; >= 0.8x vs nbdkit-file)" % base)
+    for n, v in rows.items():
+        if n.startswith("nbdcrypt") and None not in v:
+            print("%-16s" % n + "".join("%12.2f" % (x / b) for x, b in zip(v, rows[base])))
+ratios("nbdkit-luks")
+ratios("qsd-luks")
+ratios("nbdkit-file")
+PY
