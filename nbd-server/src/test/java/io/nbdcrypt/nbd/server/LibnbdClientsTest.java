@@ -99,6 +99,7 @@ class LibnbdClientsTest {
         try (ServedImage s = ServedImage.start(dir, kind, SIZE)) {
             var r = ExternalTool.run(List.of("fio", "--name=verify", "--ioengine=nbd", "--uri=" + s.uri(),
                     "--rw=randrw", "--bs=4k", "--iodepth=32", "--verify=crc32c", "--size=64m",
+                    "--verify_state_save=0", // no state file left in the working tree
                     "--output-format=json"), null, 300);
             assertEquals(0, r.exitCode(), r.stderr() + r.stdoutText());
             String out = r.stdoutText();
