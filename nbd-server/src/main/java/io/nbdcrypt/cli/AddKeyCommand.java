@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code nbdcrypt add-key}: a new keyslot, unlocked by an existing passphrase or the volume key. */
 @Command(name = "add-key", mixinStandardHelpOptions = true,
-        description = "Add a passphrase to a LUKS2 volume (like cryptsetup luksAddKey).", footer = LuksExit.HELP_FOOTER)
+        description = "Add a passphrase to a LUKS2 volume (like cryptsetup luksAddKey).", footer = ExitStatus.HELP_FOOTER)
 final class AddKeyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -55,7 +55,7 @@ final class AddKeyCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try (BlockDevice dev = FileBlockDevice.open(header != null ? header : device, false)) {
             if (LuksVolumes.version(dev) != 2) {
-                throw new LuksExit.UsageException("only LUKS2 volumes can be changed (this one is LUKS1)");
+                throw new ExitStatus.UsageException("only LUKS2 volumes can be changed (this one is LUKS1)");
             }
             Luks2Volume v = Luks2Volume.open(dev, header != null);
             Path newFile = newKeyFileOption != null ? newKeyFileOption : newKeyFile;
@@ -67,9 +67,9 @@ final class AddKeyCommand implements Callable<Integer> {
                     err.println("Key slot " + id + " created.");
                 }
             }
-            return LuksExit.OK;
+            return ExitStatus.OK;
         } catch (Exception e) {
-            return LuksExit.report("add-key", e, err);
+            return ExitStatus.report("add-key", e, err);
         }
     }
 
@@ -78,7 +78,7 @@ final class AddKeyCommand implements Callable<Integer> {
             SecretBytes k = SecretBytes.takeOwnership(Files.readAllBytes(volumeKeyFile));
             if (!v.isVolumeKey(k)) {
                 k.close();
-                throw new LuksExit.UsageException("--volume-key-file does not hold this volume's key");
+                throw new ExitStatus.UsageException("--volume-key-file does not hold this volume's key");
             }
             return k;
         }

@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code nbdcrypt change-key}: replace the passphrase of one keyslot (new slot written, old one destroyed). */
 @Command(name = "change-key", mixinStandardHelpOptions = true,
-        description = "Change a passphrase of a LUKS2 volume (like cryptsetup luksChangeKey).", footer = LuksExit.HELP_FOOTER)
+        description = "Change a passphrase of a LUKS2 volume (like cryptsetup luksChangeKey).", footer = ExitStatus.HELP_FOOTER)
 final class ChangeKeyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -51,7 +51,7 @@ final class ChangeKeyCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try (BlockDevice dev = FileBlockDevice.open(header != null ? header : device, false)) {
             if (LuksVolumes.version(dev) != 2) {
-                throw new LuksExit.UsageException("only LUKS2 volumes can be changed (this one is LUKS1)");
+                throw new ExitStatus.UsageException("only LUKS2 volumes can be changed (this one is LUKS1)");
             }
             Luks2Volume v = Luks2Volume.open(dev, header != null);
             Path newFile = newKeyFileOption != null ? newKeyFileOption : newKeyFile;
@@ -62,9 +62,9 @@ final class ChangeKeyCommand implements Callable<Integer> {
                         keySlot == null ? OptionalInt.empty() : OptionalInt.of(keySlot));
                 err.println("Key slot " + id + " now holds the new passphrase.");
             }
-            return LuksExit.OK;
+            return ExitStatus.OK;
         } catch (Exception e) {
-            return LuksExit.report("change-key", e, err);
+            return ExitStatus.report("change-key", e, err);
         }
     }
 }

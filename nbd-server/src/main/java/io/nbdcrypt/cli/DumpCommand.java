@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code nbdcrypt dump}: the header as {@code cryptsetup luksDump} shows it, or as one JSON object. */
 @Command(name = "dump", mixinStandardHelpOptions = true,
-        description = "Show the LUKS header of DEVICE (only after it passed validation).", footer = LuksExit.HELP_FOOTER)
+        description = "Show the LUKS header of DEVICE (only after it passed validation).", footer = ExitStatus.HELP_FOOTER)
 final class DumpCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -81,9 +81,9 @@ final class DumpCommand implements Callable<Integer> {
                 out.print(json ? luks2Json(h, key) : luks2Text(h, key));
             }
             out.flush();
-            return LuksExit.OK;
+            return ExitStatus.OK;
         } catch (Exception e) {
-            return LuksExit.report("dump", e, err);
+            return ExitStatus.report("dump", e, err);
         }
     }
 

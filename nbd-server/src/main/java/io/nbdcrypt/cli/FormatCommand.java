@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
 /** {@code nbdcrypt format}: a new LUKS2 volume, laid out as {@code cryptsetup luksFormat} does. */
 @Command(name = "format", mixinStandardHelpOptions = true,
         description = "Create a LUKS2 volume on DEVICE (an image file or block device) with a fresh random volume key.",
-        footer = LuksExit.HELP_FOOTER)
+        footer = ExitStatus.HELP_FOOTER)
 final class FormatCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -86,31 +86,31 @@ final class FormatCommand implements Callable<Integer> {
         try {
             return format(err);
         } catch (Exception e) {
-            return LuksExit.report("format", e, err);
+            return ExitStatus.report("format", e, err);
         }
     }
 
     private int format(PrintWriter err) throws Exception {
         if (!type.equals("luks2")) {
-            throw new LuksExit.UsageException("--type " + type + ": only luks2 volumes can be created");
+            throw new ExitStatus.UsageException("--type " + type + ": only luks2 volumes can be created");
         }
         try {
             CipherSpec.parse(cipher, "--cipher");
         } catch (io.nbdcrypt.luks2.LuksFormatException e) {
-            throw new LuksExit.UsageException(e.getMessage());
+            throw new ExitStatus.UsageException(e.getMessage());
         }
         if (keySize != 256 && keySize != 512) {
-            throw new LuksExit.UsageException("--key-size must be 256 or 512");
+            throw new ExitStatus.UsageException("--key-size must be 256 or 512");
         }
         if (!Files.exists(device)) {
-            throw new LuksExit.UsageException("device " + device + " does not exist");
+            throw new ExitStatus.UsageException("device " + device + " does not exist");
         }
         if (!batch && passphrases.interactive()) {
             String answer = System.console().readLine("WARNING: this overwrites data on %s irrevocably.%nAre you sure? (Type 'yes' in capital letters): ",
                     header != null ? header : device);
             if (!"YES".equals(answer)) {
                 err.println("nbdcrypt format: not confirmed, nothing written");
-                return LuksExit.DECLINED;
+                return ExitStatus.DECLINED;
             }
         }
         FormatOptions o = options();
@@ -123,10 +123,10 @@ final class FormatCommand implements Callable<Integer> {
                 Luks2Formatter.format(dev, header != null, o, pass, new SecureRandom()).volumeKey().close();
             }
         }
-        return LuksExit.OK;
+        return ExitStatus.OK;
     }
 
-    private FormatOptions options() throws LuksExit.UsageException {
+    private FormatOptions options() throws ExitStatus.UsageException {
         KdfParameters params = kdf.parameters(keySize / 8);
         long meta = metadataSize == null ? FormatOptions.DEFAULT_METADATA_SIZE : Sizes.parse(metadataSize, "--luks2-metadata-size");
         OptionalLong keyslots = keyslotsSize == null ? OptionalLong.empty()

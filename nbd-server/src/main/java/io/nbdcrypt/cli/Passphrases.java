@@ -35,12 +35,12 @@ final class Passphrases {
     }
 
     /** The passphrase from {@code keyFile}, or from a prompt if it is null. */
-    SecretBytes read(Path keyFile, String prompt, boolean verify) throws IOException, LuksExit.UsageException {
+    SecretBytes read(Path keyFile, String prompt, boolean verify) throws IOException, ExitStatus.UsageException {
         if (keyFile != null) {
             return fromFile(keyFile);
         }
         if (console == null) {
-            throw new LuksExit.UsageException("no passphrase: give --key-file (or - for stdin), or run on a terminal to be asked");
+            throw new ExitStatus.UsageException("no passphrase: give --key-file (or - for stdin), or run on a terminal to be asked");
         }
         SecretBytes first = prompt(prompt);
         if (!verify) {
@@ -49,17 +49,17 @@ final class Passphrases {
         try (SecretBytes again = prompt("Verify passphrase: ")) {
             if (!first.equalsConstantTime(again)) {
                 first.close();
-                throw new LuksExit.UsageException("passphrases do not match");
+                throw new ExitStatus.UsageException("passphrases do not match");
             }
         }
         return first;
     }
 
-    private SecretBytes fromFile(Path keyFile) throws IOException, LuksExit.UsageException {
+    private SecretBytes fromFile(Path keyFile) throws IOException, ExitStatus.UsageException {
         byte[] raw;
         if (keyFile.toString().equals("-")) {
             if (stdinUsed) {
-                throw new LuksExit.UsageException("stdin (-) can supply only one passphrase per command");
+                throw new ExitStatus.UsageException("stdin (-) can supply only one passphrase per command");
             }
             stdinUsed = true;
             raw = stdin.readAllBytes();
@@ -67,15 +67,15 @@ final class Passphrases {
             raw = Files.readAllBytes(keyFile);
         }
         if (raw.length == 0) {
-            throw new LuksExit.UsageException("key file " + keyFile + " is empty");
+            throw new ExitStatus.UsageException("key file " + keyFile + " is empty");
         }
         return SecretBytes.takeOwnership(raw);
     }
 
-    private SecretBytes prompt(String prompt) throws LuksExit.UsageException {
+    private SecretBytes prompt(String prompt) throws ExitStatus.UsageException {
         char[] chars = console.readPassword("%s", prompt);
         if (chars == null || chars.length == 0) {
-            throw new LuksExit.UsageException("no passphrase entered");
+            throw new ExitStatus.UsageException("no passphrase entered");
         }
         ByteBuffer bb = StandardCharsets.UTF_8.encode(CharBuffer.wrap(chars));
         Arrays.fill(chars, '\0');

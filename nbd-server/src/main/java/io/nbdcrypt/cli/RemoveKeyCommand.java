@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "remove-key", mixinStandardHelpOptions = true,
         description = "Remove a keyslot from a LUKS2 volume: --key-slot N, or the slot the passphrase opens.",
-        footer = LuksExit.HELP_FOOTER)
+        footer = ExitStatus.HELP_FOOTER)
 final class RemoveKeyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -45,7 +45,7 @@ final class RemoveKeyCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try (BlockDevice dev = FileBlockDevice.open(header != null ? header : device, false)) {
             if (LuksVolumes.version(dev) != 2) {
-                throw new LuksExit.UsageException("only LUKS2 volumes can be changed (this one is LUKS1)");
+                throw new ExitStatus.UsageException("only LUKS2 volumes can be changed (this one is LUKS1)");
             }
             Luks2Volume v = Luks2Volume.open(dev, header != null);
             int slot;
@@ -60,9 +60,9 @@ final class RemoveKeyCommand implements Callable<Integer> {
             }
             v.removeKeyslot(slot);
             err.println("Key slot " + slot + " removed.");
-            return LuksExit.OK;
+            return ExitStatus.OK;
         } catch (Exception e) {
-            return LuksExit.report("remove-key", e, err);
+            return ExitStatus.report("remove-key", e, err);
         }
     }
 }

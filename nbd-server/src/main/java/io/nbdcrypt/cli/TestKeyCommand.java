@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
 /** {@code nbdcrypt test-key}: whether a passphrase opens the volume (LUKS1 or LUKS2), by exit status only. */
 @Command(name = "test-key", mixinStandardHelpOptions = true,
         description = "Exit 0 if the passphrase opens a keyslot of DEVICE, 1 if not (like cryptsetup open --test-passphrase).",
-        footer = LuksExit.HELP_FOOTER)
+        footer = ExitStatus.HELP_FOOTER)
 final class TestKeyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -45,9 +45,9 @@ final class TestKeyCommand implements Callable<Integer> {
                 LuksVolumes.UnlockedKey u = LuksVolumes.unlockKey(hdr, header != null ? Optional.of(hdr) : Optional.empty(),
                         pass, keySlot == null ? OptionalInt.empty() : OptionalInt.of(keySlot))) {
             err.println("Key slot " + u.info().keyslot() + " unlocked.");
-            return LuksExit.OK;
+            return ExitStatus.OK;
         } catch (Exception e) {
-            return LuksExit.report("test-key", e, err);
+            return ExitStatus.report("test-key", e, err);
         }
     }
 }

@@ -146,7 +146,7 @@ class ServeCommandTest {
         Path sock = dir.resolve("w.sock");
         var r = ExternalTool.run(java("serve", img.toString(), "--key-file", wrong.toString(), "--socket",
                 sock.toString()), null, 120);
-        assertNotEquals(0, r.exitCode());
+        assertEquals(ExitStatus.WRONG_PASSPHRASE, r.exitCode(), r.stderr());
         assertTrue(r.stderr().toLowerCase().contains("passphrase") || r.stderr().toLowerCase().contains("keyslot"),
                 r.stderr());
         assertFalse(Files.exists(sock));

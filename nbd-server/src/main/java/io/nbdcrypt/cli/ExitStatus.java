@@ -4,14 +4,16 @@ import io.nbdcrypt.luks2.LuksFormatException;
 import io.nbdcrypt.luks2.WrongPassphraseException;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
 
 /**
- * Exit codes of the LUKS commands, and the one place that maps failures to them. Messages go
- * to stderr, prefixed with the command; they never contain key material (our exceptions do not
- * carry any).
+ * Exit codes of every nbdcrypt command, and the one place that maps failures to them. Messages
+ * go to stderr, prefixed with the command; they never contain key material (our exceptions do
+ * not carry any).
  */
-final class LuksExit {
+final class ExitStatus {
     /** Success (for test-key: the passphrase opens the volume). */
     static final int OK = 0;
     /** Wrong passphrase, or no keyslot opens. */
@@ -31,7 +33,7 @@ final class LuksExit {
             + "Passphrases come from --key-file (a file, or - for stdin; the whole content is the passphrase)"
             + " or from a prompt without echo on a terminal; never from arguments or the environment.";
 
-    private LuksExit() {}
+    private ExitStatus() {}
 
     /** Prints {@code e} for the user and returns its exit code. */
     static int report(String command, Exception e, PrintWriter err) {
@@ -49,6 +51,12 @@ final class LuksExit {
         } else if (e instanceof NoSuchFileException n) {
             code = IO_ERROR;
             msg = "no such file: " + n.getFile();
+        } else if (e instanceof AccessDeniedException a) {
+            code = IO_ERROR;
+            msg = "permission denied: " + a.getFile();
+        } else if (e instanceof FileAlreadyExistsException f) {
+            code = IO_ERROR;
+            msg = "already exists: " + f.getFile();
         } else if (e instanceof IOException) {
             code = IO_ERROR;
             msg = e.getMessage() == null ? e.toString() : e.getMessage();
