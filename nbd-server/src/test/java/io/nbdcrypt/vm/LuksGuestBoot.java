@@ -28,7 +28,7 @@ import org.opentest4j.TestAbortedException;
  *       ext4 with 4 KiB blocks on the rest through a 4096-byte {@code /dev/nbd0} with a host
  *       file and a guest file, and reads every file back with its caches dropped. The host
  *       then copies the export out through the socket and stops the server with SIGTERM.</li>
- *   <li>{@link DmCryptReadsServedVolumeIT}: in the same boot the guest opens the same image
+ *   <li>{@link DmCryptReadsServedVolumesIT}: in the same boot the guest opens the same image
  *       file, attached as a virtio disk, with its own {@code cryptsetup open} (dm-crypt) and
  *       hashes the files of the 4 KiB-block ext4 (dm-crypt gives this volume 4096-byte logical
  *       blocks, too large for the 1 KiB-block one). Sharing the file while the server runs is sound: the server's
@@ -36,6 +36,10 @@ import org.opentest4j.TestAbortedException;
  *       reads the raw file through that cache, and dm-crypt's reads skip the guest's own page
  *       cache. A second boot after the server stops would prove nothing more (the host's
  *       checks after SIGTERM cover the stopped state) and cost another 10 s.</li>
+ *   <li>{@link DmCryptReadsServedVolumesIT} also: before the boot the host formats
+ *       {@code host512.img} with the choices served.img does not use (512-byte sectors, a
+ *       256-bit key) and copies an ext4 made by {@code mke2fs -d} into it through {@code
+ *       nbdcrypt serve} with {@code nbdcopy}; the guest's dm-crypt reads its file.</li>
  *   <li>{@link ServeGuestLuksVolumeIT}: the guest also runs {@code cryptsetup luksFormat} on
  *       two blank disks (4096- and 512-byte sectors) and writes an ext4 with a file through
  *       dm-crypt; after the guest powers off the host serves them with {@code nbdcrypt
@@ -52,7 +56,9 @@ final class LuksGuestBoot {
     static final int TAIL_MIB = 8;
     /** served.img: a 16 MiB LUKS2 header area and a 32 MiB data segment. */
     private static final long SERVED_SIZE = 48L << 20;
-    /** cryptsetup's own volumes: its 16 MiB header area leaves 16 MiB of data. */
+    /** Where cryptsetup and nbdcrypt format put the data segment by default: after a 16 MiB header area. */
+    private static final long DATA_OFFSET = 16L << 20;
+    /** cryptsetup's own volumes and host512.img: 16 MiB of data after the header area. */
     private static final long GUEST_DISK_SIZE = 32L << 20;
     /** Sector sizes of the volumes cryptsetup formats in the guest, named {@code cs<size>}. */
     static final List<Integer> GUEST_SECTOR_SIZES = List.of(4096, 512);
@@ -66,15 +72,19 @@ final class LuksGuestBoot {
     final Path served;
     /** The random file the host gave the guest to copy in. */
     final byte[] fromHost;
+    /** The random file in the ext4 the host copied into host512.img through nbdcrypt serve. */
+    final byte[] inHostVolume;
     /** The export as nbdcopy read it through the running server after the guest powered off. */
     final Path exported;
     final GuestRun guest;
 
-    private LuksGuestBoot(Path dir, Path passphrase, Path served, byte[] fromHost, Path exported, GuestRun guest) {
+    private LuksGuestBoot(Path dir, Path passphrase, Path served, byte[] fromHost, byte[] inHostVolume, Path exported,
+            GuestRun guest) {
         this.dir = dir;
         this.passphrase = passphrase;
         this.served = served;
         this.fromHost = fromHost;
+        this.inHostVolume = inHostVolume;
         this.exported = exported;
         this.guest = guest;
     }
@@ -144,6 +154,7 @@ final class LuksGuestBoot {
         for (int sectorSize : GUEST_SECTOR_SIZES) {
             sparse(disks.resolve("cs" + sectorSize + ".img"), GUEST_DISK_SIZE);
         }
+        byte[] inHostVolume = writeHostVolume(dir, disks.resolve("host512.img"), passphrase, random);
         byte[] fromHost = new byte[FILE_KIB * 1024];
         random.nextBytes(fromHost);
         Path hostFile = Files.write(dir.resolve("fromhost"), fromHost);
@@ -159,7 +170,32 @@ final class LuksGuestBoot {
             HostImages.copyExport(server.uri(), exported);
             server.stop();
         }
-        return new LuksGuestBoot(dir, passphrase, served, fromHost, exported, guest);
+        return new LuksGuestBoot(dir, passphrase, served, fromHost, inHostVolume, exported, guest);
+    }
+
+    /**
+     * Makes {@code volume} with {@code nbdcrypt format --sector-size 512 --key-size 256} and
+     * copies in, through {@code nbdcrypt serve}, an ext4 image holding one random file
+     * ({@code /f}) made by {@code mke2fs -d}; returns the file's bytes.
+     */
+    private static byte[] writeHostVolume(Path dir, Path volume, Path passphrase, SecureRandom random)
+            throws IOException {
+        byte[] file = new byte[FILE_KIB * 1024];
+        random.nextBytes(file);
+        Path content = Files.createDirectories(dir.resolve("host512-content"));
+        Files.write(content.resolve("f"), file);
+        Path fs = sparse(dir.resolve("host512-fs.img"), GUEST_DISK_SIZE - DATA_OFFSET);
+        ExternalTool.run(ExternalTool.require("mke2fs").toString(), "-q", "-F", "-t", "ext4", "-d", content.toString(),
+                fs.toString()).assertSuccess();
+        sparse(volume, GUEST_DISK_SIZE);
+        NbdcryptCli.format(volume, passphrase, "--sector-size", "512", "--key-size", "256");
+        try (NbdcryptCli.Server server = NbdcryptCli.serve(volume, passphrase, dir.resolve("host512.sock"), false,
+                GuestVm.logDirectory().resolve("LuksGuestBoot.host512.serve.log"))) {
+            ExternalTool.run(List.of(ExternalTool.require("nbdcopy").toString(), fs.toString(), server.uri()), null, 120)
+                    .assertSuccess();
+            server.stop();
+        }
+        return file;
     }
 
     /** A random printable passphrase (cryptsetup and nbdcrypt both take the key file's bytes as they are). */

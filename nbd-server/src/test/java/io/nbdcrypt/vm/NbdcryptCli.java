@@ -28,10 +28,14 @@ final class NbdcryptCli {
 
     private NbdcryptCli() {}
 
-    /** {@code nbdcrypt format -q --key-file PASSPHRASE FAST_KDF IMAGE}: a new LUKS2 volume (4096-byte sectors). */
-    static void format(Path image, Path passphrase) {
+    /**
+     * {@code nbdcrypt format -q --key-file PASSPHRASE FAST_KDF [options...] IMAGE}: a new LUKS2
+     * volume (by default aes-xts-plain64, 512-bit key, 4096-byte sectors).
+     */
+    static void format(Path image, Path passphrase, String... options) {
         List<String> args = new ArrayList<>(List.of("format", "-q", "--key-file", passphrase.toString()));
         args.addAll(FAST_KDF);
+        args.addAll(List.of(options));
         args.add(image.toString());
         ExternalTool.run(command(args), null, 120).assertSuccess();
     }

@@ -2,6 +2,7 @@
 # and TAIL_MIB (the served volume's last TAIL_MIB MiB hold the 1 KiB-block ext4, the rest the
 # 4 KiB one). /vmtest/passphrase unlocks every volume; /vmtest/fromhost is FILE_KIB KiB of host data;
 # /dev/disk/served is the LUKS2 image nbdcrypt serves at $NBD_HOST:$NBD_PORT (the same file);
+# /dev/disk/host512 a LUKS2 volume nbdcrypt formatted and the host wrote through nbdcrypt serve;
 # /dev/disk/cs4096 and /dev/disk/cs512 are blank disks for cryptsetup's own volumes.
 set -eu
 
@@ -77,6 +78,20 @@ dm_crypt_reads_served() {
   cryptsetup close served
 }
 
+# Scenario host512: dm-crypt opens the volume nbdcrypt formatted with 512-byte sectors and a
+# 256-bit key, into which the host copied an ext4 (with /f) through nbdcrypt serve before the boot.
+dm_crypt_reads_host_written() {
+  cryptsetup open --readonly --key-file /vmtest/passphrase /dev/disk/host512 host512
+  status=$(cryptsetup status host512)
+  echo "RESULT host512.keysize $(echo "$status" | sed -n 's/^ *keysize: *\([0-9]*\) bits.*/\1/p')"
+  echo "RESULT host512.sectorsize $(echo "$status" | sed -n 's/^ *sector size: *\([0-9]*\).*/\1/p')"
+  mkdir -p /mnt/host512
+  mount -o ro /dev/mapper/host512 /mnt/host512
+  report host512.f /mnt/host512/f
+  umount /mnt/host512
+  cryptsetup close host512
+}
+
 # Scenarios cs4096, cs512: cryptsetup makes its own LUKS2 volume, dm-crypt fills it (the host serves it later).
 # dm_crypt_writes NAME SECTOR_SIZE
 dm_crypt_writes() {
@@ -108,5 +123,6 @@ run_scenario() {
 run_scenario tail nbd_client_writes_partial_sectors
 run_scenario nbd nbd_client_writes
 run_scenario served dm_crypt_reads_served
+run_scenario host512 dm_crypt_reads_host_written
 run_scenario cs4096 dm_crypt_writes cs4096 4096
 run_scenario cs512 dm_crypt_writes cs512 512
