@@ -135,6 +135,37 @@ class ServeCommandTest {
         }
     }
 
+    /**
+     * WRITE_ZEROES that lets the server unmap (no NO_HOLE) must still leave zeroes that
+     * dm-crypt reads as zeroes: a punched hole reads as zeroes only through our own reader,
+     * while dm-crypt decrypts the zero ciphertext to noise (a file system that relied on the
+     * zeroes, e.g. for inode tables, would be corrupt under {@code cryptsetup open}).
+     */
+    @Test
+    void serve_allowDiscardsWriteZeroesMayUnmap_dmCryptReadsZeroes() throws Exception {
+        ExternalTool.require("qemu-io");
+        Path img = sparse("z.img", 24 << 20);
+        Path keyFile = dir.resolve("pass");
+        Files.writeString(keyFile, "zeroes");
+        Cryptsetup.format(img, keyFile, List.of("--type", "luks2", "--pbkdf", "pbkdf2", "--pbkdf-force-iterations",
+                "1000", "--sector-size", "4096"));
+        StringBuilder uri = new StringBuilder();
+        Process p = startServing(java("serve", img.toString(), "--key-file", keyFile.toString(), "--allow-discards",
+                "--socket", dir.resolve("z.sock").toString()), uri);
+        try {
+            ExternalTool.run("qemu-io", "-f", "raw", "-c", "write -P 0x5a 0 1048576", uri.toString()).assertSuccess();
+            // -z -u: NBD_CMD_WRITE_ZEROES without NBD_CMD_FLAG_NO_HOLE.
+            ExternalTool.run("qemu-io", "-f", "raw", "-c", "write -z -u 0 1048576", uri.toString()).assertSuccess();
+            p.destroy();
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        } finally {
+            p.destroyForcibly();
+        }
+        byte[] key = Cryptsetup.volumeKey(img, keyFile, List.of());
+        byte[] plain = PythonXts.decrypt(img, key, 16 << 20, 4096, 0, 0, 1 << 20, "plain64");
+        assertArrayEquals(new byte[1 << 20], plain, "zeroed range as dm-crypt decrypts it");
+    }
+
     @Test
     void serve_wrongPassphrase_failsWithoutServing() throws Exception {
         Path img = sparse("w.img", 24 << 20);

@@ -82,10 +82,8 @@ public final class GuestVm {
      * @param name names the console log file, e.g. the test class
      */
     public GuestRun run(String name, Path script) {
-        Path logs = Path.of(System.getProperty("nbdcrypt.vm.logs", System.getProperty("java.io.tmpdir")));
-        Path log = logs.resolve(name + ".console.log");
+        Path log = logDirectory().resolve(name + ".console.log");
         try {
-            Files.createDirectories(logs);
             Files.deleteIfExists(log);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -102,6 +100,16 @@ public final class GuestVm {
                     + "3 = host packages missing); log " + log + ":\n" + r.stderr() + console);
         }
         return GuestRun.parse(console);
+    }
+
+    /** Where guest console logs (and the logs of servers the guests talk to) are kept; created if missing. */
+    static Path logDirectory() {
+        Path logs = Path.of(System.getProperty("nbdcrypt.vm.logs", System.getProperty("java.io.tmpdir")));
+        try {
+            return Files.createDirectories(logs);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static String readConsole(Path log) {

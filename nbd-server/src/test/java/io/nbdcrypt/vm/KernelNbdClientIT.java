@@ -1,159 +1,112 @@
 package io.nbdcrypt.vm;
 
+import static io.nbdcrypt.vm.HostImages.sha256;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.nbdcrypt.testsupport.ExternalTool;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The guest kernel's NBD client against an NBD server on a host unix socket, in one guest boot:
- * the guest attaches {@code /dev/nbd0} with {@code nbd-client}, makes an ext4 file system,
- * copies in a file from the host and writes one of its own, drops its caches and reads both
- * back. Afterwards the host copies the export out through the same socket with libnbd's
- * {@code nbdcopy} and checks it with {@code e2fsck} and {@code debugfs}.
+ * The guest kernel's NBD client against {@code nbdcrypt serve} on a LUKS2 image made by
+ * {@code nbdcrypt format} (the shared boot, {@link LuksGuestBoot}): the guest attaches
+ * {@code /dev/nbd0}, makes an ext4, copies in a host file, writes one of its own, drops its
+ * caches and reads both back; before that, through a 512-byte {@code /dev/nbd1}, it does the
+ * same with an ext4 of 1 KiB blocks in the volume's tail, whose writes patch parts of the
+ * volume's 4096-byte sectors.
  *
- * <p>The server is the one thing to swap: {@link #startServer} gets a socket path and nothing
- * else is tied to it (today nbdkit's file plugin, the reference the NBD server is measured by).
- * To try a server started by hand instead, name its socket:
- * {@code ./build verify -Dit.test=KernelNbdClientIT -Dnbdcrypt.vm.nbdSocket=/tmp/s.sock}
- * (its default export, at least 32 MiB, is overwritten).
+ * <p>Then the host judges with tools that are not ours: through the running server,
+ * {@code nbdcopy} + {@code e2fsck} + {@code debugfs}; after SIGTERM, the raw image must hold
+ * none of the plaintext, and cryptsetup's volume key with Python's AES-XTS must decrypt it to
+ * the same clean file system, exactly as dm-crypt would see it.
  */
 class KernelNbdClientIT {
-    private static final int FILE_KIB = 300;
-
-    @TempDir
-    static Path tmp;
-
-    private static Process server;
-    private static byte[] fromHost;
-    private static GuestRun guest;
-    /** The export as the host reads it back through the server after the guest is done. */
-    private static Path exported;
-
-    /**
-     * The NBD server under test, listening on {@code socket} with a default export of at least
-     * 32 MiB; returns once the socket exists.
-     */
-    private static Process startServer(Path socket) throws IOException, InterruptedException {
-        Path image = tmp.resolve("export.img");
-        try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
-            f.setLength(64L << 20);
-        }
-        Process p = new ProcessBuilder(ExternalTool.require("nbdkit").toString(), "--exit-with-parent", "-f",
-                "-U", socket.toString(), "file", image.toString())
-                .redirectErrorStream(true).redirectOutput(tmp.resolve("server.log").toFile()).start();
-        for (int i = 0; i < 100 && !Files.exists(socket); i++) {
-            if (!p.isAlive()) {
-                throw new AssertionError("NBD server exited: " + Files.readString(tmp.resolve("server.log")));
-            }
-            Thread.sleep(50);
-        }
-        return p;
-    }
+    private static LuksGuestBoot boot;
+    /** served.img after the server stopped, decrypted as dm-crypt would (cryptsetup's key, Python's XTS). */
+    private static Path decrypted;
 
     @BeforeAll
-    static void runGuestOnce() throws IOException, InterruptedException {
-        GuestVm vm = GuestVm.require();
-        Path nbdcopy = ExternalTool.require("nbdcopy");
-        ExternalTool.require("debugfs");
-        ExternalTool.require("e2fsck");
-        String external = System.getProperty("nbdcrypt.vm.nbdSocket", "");
-        Path socket = external.isEmpty() ? tmp.resolve("nbd.sock") : Path.of(external).toAbsolutePath();
-        if (external.isEmpty()) {
-            server = startServer(socket);
-        } else if (!Files.exists(socket)) {
-            throw new AssertionError("nbdcrypt.vm.nbdSocket: no socket at " + socket);
-        }
-
-        fromHost = new byte[FILE_KIB * 1024];
-        new SecureRandom().nextBytes(fromHost);
-        Path hostFile = Files.write(tmp.resolve("fromhost"), fromHost);
-        Path script = Files.writeString(tmp.resolve("nbd.sh"), GUEST_SCRIPT.formatted(FILE_KIB, FILE_KIB * 1024));
-        guest = vm.nbdSocket(socket).file(hostFile).timeoutSeconds(180).run("KernelNbdClientIT", script);
-
-        exported = tmp.resolve("exported.img");
-        ExternalTool.run(List.of(nbdcopy.toString(), "nbd+unix:///?socket=" + socket, exported.toString()), null, 60)
-                .assertSuccess();
-    }
-
-    @AfterAll
-    static void stopServer() throws InterruptedException {
-        if (server != null) {
-            server.destroy();
-            if (!server.waitFor(10, TimeUnit.SECONDS)) {
-                server.destroyForcibly();
-            }
-        }
+    static void bootOnce() throws IOException {
+        boot = LuksGuestBoot.get();
+        boot.assertScenarioPassed("nbd");
+        decrypted = HostImages.decryptLikeDmCrypt(boot.served, boot.passphrase, boot.dir.resolve("served-plain.img"));
     }
 
     @Test
     void kernelClient_mkfsAndWrites_exportIsCleanExt4() {
-        ExternalTool.run("e2fsck", "-fn", exported.toString()).assertSuccess();
+        HostImages.assertCleanExt4(boot.exported);
     }
 
     @Test
     void kernelClient_copiesHostFile_exportHoldsSameBytes() {
-        byte[] stored = ExternalTool.run("debugfs", "-R", "cat /fromhost", exported.toString()).assertSuccess().stdout();
-        assertArrayEquals(fromHost, stored, "/fromhost as stored by the server");
+        assertArrayEquals(boot.fromHost, HostImages.catFile(boot.exported, "/fromhost"), "/fromhost read through the server");
     }
 
     @Test
     void kernelClient_writesGuestFile_exportHoldsGuestBytes() {
-        byte[] stored = ExternalTool.run("debugfs", "-R", "cat /fromguest", exported.toString()).assertSuccess().stdout();
-        assertEquals(FILE_KIB * 1024, stored.length, "size of /fromguest as stored by the server");
-        assertEquals(guest.result("fromguest.written"), sha256(stored), "sha256 of /fromguest, guest vs server");
+        assertEquals(guestFileSha(), sha256(HostImages.catFile(boot.exported, "/fromguest")),
+                "sha256 of /fromguest, guest vs read through the server");
     }
 
     @Test
     void kernelClient_rereadsWithCachesDropped_getsWhatWasWritten() {
-        assertEquals(sha256(fromHost), guest.result("fromhost.read"), "guest re-read /fromhost");
-        assertEquals(guest.result("fromguest.written"), guest.result("fromguest.read"), "guest re-read /fromguest");
+        assertEquals(sha256(boot.fromHost), boot.guest.result("nbd.fromhost.read"), "guest re-read /fromhost");
+        assertEquals(guestFileSha(), boot.guest.result("nbd.fromguest.read"), "guest re-read /fromguest");
     }
 
-    /** Runs in the guest: $NBD_HOST:$NBD_PORT lead to the host socket (vm/init). */
-    private static final String GUEST_SCRIPT = """
-            set -eu
-            report() {
-              test "$(stat -c %%s "$2")" = %2$d
-              echo "RESULT $1 $(sha256sum "$2" | cut -d' ' -f1)"
-            }
-            nbd-client "$NBD_HOST" "$NBD_PORT" /dev/nbd0
-            mkfs.ext4 -q -F /dev/nbd0
-            mkdir -p /mnt/n
-            mount /dev/nbd0 /mnt/n
-            cp /vmtest/fromhost /mnt/n/fromhost
-            dd if=/dev/urandom of=/mnt/n/fromguest bs=1024 count=%1$d 2>/dev/null
-            report fromguest.written /mnt/n/fromguest
-            umount /mnt/n
-            # Forget every cached block, so the reads below come from the server.
-            blockdev --flushbufs /dev/nbd0
-            echo 3 > /proc/sys/vm/drop_caches
-            mount -o ro /dev/nbd0 /mnt/n
-            report fromhost.read /mnt/n/fromhost
-            report fromguest.read /mnt/n/fromguest
-            umount /mnt/n
-            nbd-client -d /dev/nbd0
-            """;
+    @Test
+    void kernelClient_deviceSize_isLuksDataSegmentSize() throws IOException {
+        long segmentSize = Files.size(boot.served) - HostImages.segment(boot.served).offset();
+        assertEquals(Long.toString(segmentSize), boot.guest.result("nbd.size"), "/dev/nbd0 size vs cryptsetup's segment");
+    }
 
-    private static String sha256(byte[] data) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
-        } catch (NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
-        }
+    @Test
+    void serverStopped_rawImage_holdsNoPlaintextBlock() throws IOException {
+        boot.assertScenarioPassed("tail");
+        byte[] fromGuest = HostImages.catFile(boot.exported, "/fromguest");
+        byte[] f1k = HostImages.catFile(boot.tail(boot.exported), "/f1k");
+        List<Long> found = HostImages.plaintextBlocksIn(boot.served, List.of(boot.fromHost, fromGuest, f1k));
+        assertEquals(0, found.size(), () -> found.size() + " blocks of file data in the clear in served.img, at "
+                + found.subList(0, Math.min(8, found.size())) + "...");
+    }
+
+    @Test
+    void serverStopped_cryptsetupKeyAndPythonXts_decryptToSameCleanExt4() {
+        HostImages.assertCleanExt4(decrypted);
+        assertArrayEquals(boot.fromHost, HostImages.catFile(decrypted, "/fromhost"), "/fromhost decrypted independently");
+        assertEquals(guestFileSha(), sha256(HostImages.catFile(decrypted, "/fromguest")),
+                "sha256 of /fromguest decrypted independently");
+    }
+
+    @Test
+    void kernelClientPartialSectors_rereadsWithCachesDropped_getsWhatWasWritten() {
+        boot.assertScenarioPassed("tail");
+        assertEquals(boot.guest.result("tail.f1k.written"), boot.guest.result("tail.f1k.read"), "guest re-read /f1k");
+    }
+
+    @Test
+    void kernelClientPartialSectors_exportTail_isCleanExt4HoldingGuestFile() throws IOException {
+        assertTailHoldsGuestFile(boot.tail(boot.exported), "read through the server");
+    }
+
+    @Test
+    void serverStopped_cryptsetupKeyAndPythonXts_decryptTailToSameCleanExt4() throws IOException {
+        assertTailHoldsGuestFile(boot.tail(decrypted), "decrypted independently");
+    }
+
+    /** The 1 KiB-block ext4 the guest wrote through 512-byte requests: clean, with its /f1k. */
+    private static void assertTailHoldsGuestFile(Path tail, String how) {
+        boot.assertScenarioPassed("tail");
+        HostImages.assertCleanExt4(tail);
+        assertEquals(boot.guest.result("tail.f1k.written"), sha256(HostImages.catFile(tail, "/f1k")),
+                "sha256 of /f1k in the volume's tail, " + how);
+    }
+
+    private static String guestFileSha() {
+        return boot.guest.result("nbd.fromguest.written");
     }
 }

@@ -23,8 +23,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * never written (a fresh sparse image) or was trimmed (the backing punched a hole, which
  * reads as zeroes); real ciphertext is all zero with probability 2^-4096 per 512-byte
  * sector. {@link #trim} therefore releases whole sectors in the backing and writes encrypted
- * zeroes only into partial edge sectors. {@link #writeZeroes} without {@code mayTrim} writes
- * real encrypted zeroes, so the host cannot tell them from data.
+ * zeroes only into partial edge sectors. {@link #writeZeroes} always writes real encrypted
+ * zeroes, even when it may trim: a hole reads as zeroes only through this class, while dm-crypt
+ * ({@code cryptsetup open} of the same volume) decrypts it to noise, which a file system that
+ * relies on zeroed blocks (inode tables) would not survive. After a trim the contents are
+ * unspecified, under dm-crypt as under NBD, so holes are fine there. Encrypted zeroes also
+ * look like data to the host.
  */
 public final class EncryptedVolume implements BlockDevice {
     private static final int LOCK_STRIPES = 256;
@@ -142,24 +146,25 @@ public final class EncryptedVolume implements BlockDevice {
         backing.flush();
     }
 
-    @Override
-    public void trim(long offset, long length) throws IOException {
-        writeZeroes(offset, length, true);
-    }
-
+    /** Zeroes as encrypted zeroes, never holes ({@code mayTrim} is not taken: see the class comment). */
     @Override
     public void writeZeroes(long offset, long length, boolean mayTrim) throws IOException {
         Objects.checkFromIndexSize(offset, length, size);
         if (backing.isReadOnly()) {
-            throw new ReadOnlyDeviceException("cannot zero or trim a read-only volume");
+            throw new ReadOnlyDeviceException("cannot zero a read-only volume");
         }
-        if (!mayTrim) {
-            for (long done = 0; done < length; ) {
-                int n = (int) Math.min(SCRATCH, length - done);
-                write(offset + done, ZEROES.duplicate().limit(n));
-                done += n;
-            }
-            return;
+        for (long done = 0; done < length; ) {
+            int n = (int) Math.min(SCRATCH, length - done);
+            write(offset + done, ZEROES.duplicate().limit(n));
+            done += n;
+        }
+    }
+
+    @Override
+    public void trim(long offset, long length) throws IOException {
+        Objects.checkFromIndexSize(offset, length, size);
+        if (backing.isReadOnly()) {
+            throw new ReadOnlyDeviceException("cannot trim a read-only volume");
         }
         long end = offset + length;
         long firstWhole = (offset + sectorSize - 1) / sectorSize * sectorSize;

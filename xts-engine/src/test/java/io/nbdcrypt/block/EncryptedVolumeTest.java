@@ -151,6 +151,22 @@ class EncryptedVolumeTest {
         assertArrayEquals(new byte[4096], ReferenceXts.decrypt(key, le16(4096 / 512 + IV_TWEAK), onDisk));
     }
 
+    /** A hole would read as zeroes only through EncryptedVolume; dm-crypt would decrypt it to noise. */
+    @Test
+    void writeZeroes_mayTrim_stillWritesCiphertextOfZeroes() throws IOException {
+        try (EncryptedVolume v = open(4096, false)) {
+            v.write(0, ByteBuffer.wrap(FileBlockDeviceTest.random(MIB, SEED)));
+            v.writeZeroes(4096, 3 * 4096, true);
+        }
+        byte[] disk = Files.readAllBytes(image);
+        for (int sector = 1; sector <= 3; sector++) {
+            int at = (int) DATA_OFFSET + sector * 4096;
+            byte[] onDisk = Arrays.copyOfRange(disk, at, at + 4096);
+            assertArrayEquals(new byte[4096], ReferenceXts.decrypt(key, le16(sector * 4096 / 512 + IV_TWEAK), onDisk),
+                    "sector " + sector + " as dm-crypt decrypts it");
+        }
+    }
+
     /** Many threads patch disjoint byte ranges of the same few sectors; no write may be lost. */
     @Test
     void write_concurrentPartialWritesToSameSectors_nothingLost() throws Exception {
