@@ -1,11 +1,7 @@
 package io.nbdcrypt.cli;
 
-import io.nbdcrypt.block.BlockDevice;
-import io.nbdcrypt.block.FileBlockDevice;
 import io.nbdcrypt.crypto.SecretBytes;
 import io.nbdcrypt.luks2.Luks2Volume;
-import io.nbdcrypt.luks2.LuksVolumes;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.OptionalInt;
@@ -24,8 +20,8 @@ final class AddKeyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "DEVICE")
-    Path device;
+    @Mixin
+    LuksTarget target;
 
     @Parameters(index = "1", arity = "0..1", paramLabel = "NEW_KEY_FILE", description = "File with the new passphrase (else prompted).")
     Path newKeyFile;
@@ -42,35 +38,23 @@ final class AddKeyCommand implements Callable<Integer> {
     @Option(names = {"-S", "--key-slot"}, paramLabel = "N", description = "Keyslot id for the new passphrase (default: lowest free).")
     Integer keySlot;
 
-    @Option(names = "--header", paramLabel = "FILE", description = "Detached header file.")
-    Path header;
-
     @Mixin
     KdfOptions kdf;
 
     Passphrases passphrases = Passphrases.system();
 
     @Override
-    public Integer call() {
-        PrintWriter err = spec.commandLine().getErr();
-        try (BlockDevice dev = FileBlockDevice.open(header != null ? header : device, false)) {
-            if (LuksVolumes.version(dev) != 2) {
-                throw new ExitStatus.UsageException("only LUKS2 volumes can be changed (this one is LUKS1)");
-            }
-            Luks2Volume v = Luks2Volume.open(dev, header != null);
+    public Integer call() throws Exception {
+        try (LuksTarget.Writable w = target.openForUpdate()) {
             Path newFile = newKeyFileOption != null ? newKeyFileOption : newKeyFile;
-            try (SecretBytes key = volumeKey(v)) {
-                int keyBytes = key.length();
-                try (SecretBytes fresh = passphrases.read(newFile, "Enter new passphrase for key slot: ", true)) {
-                    int id = v.addKeyslot(key, fresh, kdf.parameters(keyBytes),
-                            keySlot == null ? OptionalInt.empty() : OptionalInt.of(keySlot), kdf.hashAlgorithm());
-                    err.println("Key slot " + id + " created.");
-                }
+            try (SecretBytes key = volumeKey(w.volume());
+                    SecretBytes fresh = passphrases.read(newFile, "Enter new passphrase for key slot: ", true)) {
+                int id = w.volume().addKeyslot(key, fresh, kdf.parameters(key.length()), LuksTarget.slot(keySlot),
+                        kdf.hashAlgorithm());
+                spec.commandLine().getErr().println("Key slot " + id + " created.");
             }
-            return ExitStatus.OK;
-        } catch (Exception e) {
-            return ExitStatus.report("add-key", e, err);
         }
+        return ExitStatus.OK;
     }
 
     private SecretBytes volumeKey(Luks2Volume v) throws Exception {

@@ -1,13 +1,7 @@
 package io.nbdcrypt.cli;
 
-import io.nbdcrypt.block.BlockDevice;
-import io.nbdcrypt.block.FileBlockDevice;
 import io.nbdcrypt.crypto.SecretBytes;
-import io.nbdcrypt.luks2.Luks2Volume;
-import io.nbdcrypt.luks2.LuksVolumes;
-import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -23,8 +17,8 @@ final class ChangeKeyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "DEVICE")
-    Path device;
+    @Mixin
+    LuksTarget target;
 
     @Parameters(index = "1", arity = "0..1", paramLabel = "NEW_KEY_FILE", description = "File with the new passphrase (else prompted).")
     Path newKeyFile;
@@ -38,33 +32,22 @@ final class ChangeKeyCommand implements Callable<Integer> {
     @Option(names = {"-S", "--key-slot"}, paramLabel = "N", description = "Only try this keyslot.")
     Integer keySlot;
 
-    @Option(names = "--header", paramLabel = "FILE", description = "Detached header file.")
-    Path header;
-
     @Mixin
     KdfOptions kdf;
 
     Passphrases passphrases = Passphrases.system();
 
     @Override
-    public Integer call() {
-        PrintWriter err = spec.commandLine().getErr();
-        try (BlockDevice dev = FileBlockDevice.open(header != null ? header : device, false)) {
-            if (LuksVolumes.version(dev) != 2) {
-                throw new ExitStatus.UsageException("only LUKS2 volumes can be changed (this one is LUKS1)");
-            }
-            Luks2Volume v = Luks2Volume.open(dev, header != null);
+    public Integer call() throws Exception {
+        try (LuksTarget.Writable w = target.openForUpdate()) {
             Path newFile = newKeyFileOption != null ? newKeyFileOption : newKeyFile;
             try (SecretBytes old = passphrases.read(keyFile, "Enter passphrase to be changed: ", false);
                     SecretBytes fresh = passphrases.read(newFile, "Enter new passphrase: ", true)) {
-                int keyBytes = v.header().keyslots().values().iterator().next().keySize();
-                int id = v.changePassphrase(old, fresh, kdf.parameters(keyBytes),
-                        keySlot == null ? OptionalInt.empty() : OptionalInt.of(keySlot));
-                err.println("Key slot " + id + " now holds the new passphrase.");
+                int keyBytes = w.volume().header().keyslots().values().iterator().next().keySize();
+                int id = w.volume().changePassphrase(old, fresh, kdf.parameters(keyBytes), LuksTarget.slot(keySlot));
+                spec.commandLine().getErr().println("Key slot " + id + " now holds the new passphrase.");
             }
-            return ExitStatus.OK;
-        } catch (Exception e) {
-            return ExitStatus.report("change-key", e, err);
         }
+        return ExitStatus.OK;
     }
 }

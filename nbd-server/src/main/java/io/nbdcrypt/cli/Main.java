@@ -14,7 +14,12 @@ import picocli.CommandLine.Command;
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).setExecutionExceptionHandler(new ErrorReporter()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The program as {@link #main} runs it: failures become one line and an {@link ExitStatus}. */
+    static CommandLine commandLine() {
+        return new CommandLine(new Main()).setExecutionExceptionHandler(new ErrorReporter());
     }
 
     @Override

@@ -1,0 +1,74 @@
+package io.nbdcrypt.cli;
+
+import io.nbdcrypt.block.BlockDevice;
+import io.nbdcrypt.block.FileBlockDevice;
+import io.nbdcrypt.luks2.Luks2Volume;
+import io.nbdcrypt.luks2.LuksVolumes;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.OptionalInt;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * The volume a keyslot command works on (picocli mixin): {@code DEVICE} and an optional
+ * detached {@code --header}, as cryptsetup takes them.
+ */
+final class LuksTarget {
+    @Parameters(index = "0", paramLabel = "DEVICE", description = "Disk image or block device.")
+    Path device;
+
+    @Option(names = "--header", paramLabel = "FILE", description = "Detached header file.")
+    Path header;
+
+    /** The file that holds the header: the detached header, or the device itself. */
+    Path headerFile() {
+        return header != null ? header : device;
+    }
+
+    boolean detached() {
+        return header != null;
+    }
+
+    /** Opens the header file; with {@link #detached()} it doubles as the (header-less) data device's header. */
+    BlockDevice openHeader(boolean readOnly) throws IOException {
+        return FileBlockDevice.open(headerFile(), readOnly);
+    }
+
+    /** {@code header} as the optional detached header argument of {@link LuksVolumes}. */
+    Optional<BlockDevice> detachedHeader(BlockDevice header) {
+        return detached() ? Optional.of(header) : Optional.empty();
+    }
+
+    /**
+     * Opens a LUKS2 header for a keyslot change (written back, both copies, on each change).
+     * LUKS1 is refused: it is supported read-only.
+     */
+    Writable openForUpdate() throws IOException, ExitStatus.UsageException {
+        BlockDevice dev = openHeader(false);
+        try {
+            if (LuksVolumes.version(dev) != 2) {
+                throw new ExitStatus.UsageException("only LUKS2 volumes can be changed (this one is LUKS1)");
+            }
+            return new Writable(dev, Luks2Volume.open(dev, detached()));
+        } catch (IOException | ExitStatus.UsageException | RuntimeException e) {
+            dev.close();
+            throw e;
+        }
+    }
+
+    /** A {@code --key-slot} option value as the libraries take it. */
+    static OptionalInt slot(Integer keySlot) {
+        return keySlot == null ? OptionalInt.empty() : OptionalInt.of(keySlot);
+    }
+
+    /** An open LUKS2 header and the file under it; closing closes the file. */
+    record Writable(BlockDevice file, Luks2Volume volume) implements Closeable {
+        @Override
+        public void close() throws IOException {
+            file.close();
+        }
+    }
+}
