@@ -10,7 +10,7 @@ import java.util.concurrent.ForkJoinTask;
 
 /**
  * Encrypts and decrypts runs of whole sectors in place, each sector one XTS data unit with
- * the IV its {@link IvRule} gives.
+ * the IV its {@link IvRule} gives (or, built by {@link #cbcEssiv}, one AES-CBC-ESSIV sector).
  *
  * <p>Thread-safe, lock-free, and allocation-free for requests below the parallel threshold.
  * The buffer's bytes between position and limit are processed (heap buffers in place, direct
@@ -33,7 +33,9 @@ public final class SectorCipher {
     private static final int MIN_PART = 64 * 1024;
     private static final byte[] ZERO_SECTOR = new byte[4096];
 
+    /** Exactly one of {@code xts} and {@code cbc} is set. */
     private final XtsCipher xts;
+    private final CbcEssivCipher cbc;
     private final int sectorSize;
     private final IvRule ivRule;
     private final ForkJoinPool pool;
@@ -41,14 +43,25 @@ public final class SectorCipher {
 
     /** @param sectorSize 512, 1024, 2048 or 4096 */
     public SectorCipher(XtsCipher xts, int sectorSize, IvRule ivRule) {
-        this(xts, sectorSize, ivRule, ForkJoinPool.commonPool(), DEFAULT_PARALLEL_THRESHOLD);
+        this(Objects.requireNonNull(xts, "xts"), null, sectorSize, ivRule, ForkJoinPool.commonPool(), DEFAULT_PARALLEL_THRESHOLD);
     }
 
-    private SectorCipher(XtsCipher xts, int sectorSize, IvRule ivRule, ForkJoinPool pool, int parallelThreshold) {
+    /**
+     * dm-crypt {@code aes-cbc-essiv:sha256} sectors (LUKS1 legacy volumes): {@code ivRule}
+     * gives the sector number that ESSIV encrypts into the IV (mode {@code plain64} in dm-crypt).
+     */
+    public static SectorCipher cbcEssiv(CbcEssivCipher cbc, int sectorSize, IvRule ivRule) {
+        return new SectorCipher(null, Objects.requireNonNull(cbc, "cbc"), sectorSize, ivRule, ForkJoinPool.commonPool(),
+                DEFAULT_PARALLEL_THRESHOLD);
+    }
+
+    private SectorCipher(XtsCipher xts, CbcEssivCipher cbc, int sectorSize, IvRule ivRule, ForkJoinPool pool,
+            int parallelThreshold) {
         if (sectorSize < 512 || sectorSize > 4096 || Integer.bitCount(sectorSize) != 1) {
             throw new IllegalArgumentException("sector size must be 512, 1024, 2048 or 4096, got " + sectorSize);
         }
-        this.xts = Objects.requireNonNull(xts, "xts");
+        this.xts = xts;
+        this.cbc = cbc;
         this.ivRule = Objects.requireNonNull(ivRule, "ivRule");
         this.pool = Objects.requireNonNull(pool, "pool");
         if (parallelThreshold < sectorSize) {
@@ -63,7 +76,7 @@ public final class SectorCipher {
      * {@code pool}; {@code Integer.MAX_VALUE} turns splitting off.
      */
     public SectorCipher withParallelism(ForkJoinPool pool, int thresholdBytes) {
-        return new SectorCipher(xts, sectorSize, ivRule, pool, thresholdBytes);
+        return new SectorCipher(xts, cbc, sectorSize, ivRule, pool, thresholdBytes);
     }
 
     public int sectorSize() {
@@ -100,7 +113,7 @@ public final class SectorCipher {
 
     @Override
     public String toString() {
-        return "SectorCipher[" + xts + ", " + sectorSize + "-byte sectors, " + ivRule + "]";
+        return "SectorCipher[" + (xts != null ? xts : cbc) + ", " + sectorSize + "-byte sectors, " + ivRule + "]";
     }
 
     /** What to do with each sector. */
@@ -146,6 +159,10 @@ public final class SectorCipher {
 
     /** Serial path over {@code len} bytes at absolute index {@code at} of {@code buf}. */
     private void cryptRange(ByteBuffer buf, int at, int len, long firstSector, Mode mode) {
+        if (cbc != null) {
+            cbc.crypt(buf, at, len, sectorSize, ivRule, firstSector, mode == Mode.ENCRYPT, mode == Mode.DECRYPT_KEEP_HOLES);
+            return;
+        }
         XtsWorker w = xts.borrow();
         try {
             if (buf.hasArray()) {
