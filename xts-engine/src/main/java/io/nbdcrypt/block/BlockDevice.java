@@ -25,7 +25,7 @@ public interface BlockDevice extends Closeable {
 
     boolean isReadOnly();
 
-    /** Whether {@link #trim} releases storage (otherwise it is a no-op that returns). */
+    /** Whether {@link #trim} releases storage; when false, trim writes zeroes instead. Either way the range reads back as zeroes. */
     boolean canTrim();
 
     /** Reads {@code dst.remaining()} bytes starting at {@code offset}. */

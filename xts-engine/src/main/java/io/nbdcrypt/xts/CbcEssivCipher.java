@@ -1,0 +1,246 @@
+package io.nbdcrypt.xts;
+
+import io.nbdcrypt.crypto.KeyAccess;
+import io.nbdcrypt.crypto.SecretBytes;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import javax.crypto.Cipher;
+import javax.crypto.ShortBufferException;
+import javax.crypto.spec.IvParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * dm-crypt's {@code aes-cbc-essiv:sha256} (the LUKS1 legacy default): each sector is
+ * AES-CBC under the volume key, with IV = AES-ECB under SHA-256(volume key) of the sector
+ * number (64-bit little-endian, zero-padded to 16 bytes). Used through
+ * {@link SectorCipher#cbcEssiv}; new volumes should use XTS.
+ *
+ * <p>Key: 16, 24 or 32 bytes (AES-128/192/256); other lengths throw
+ * {@link IllegalArgumentException}. Thread-safe without a lock (pooled per-call workers, as in
+ * {@link XtsCipher}); no allocation per sector: a CBC cipher initialised once with a zero IV
+ * is reused, the sector's IV being folded into the first block (CBC with IV v over P equals
+ * CBC with IV 0 over P with P_0 XOR v), and {@code doFinal} resets the chain per sector.
+ * {@link #close()} wipes our key copies and pooled buffers.
+ */
+public final class CbcEssivCipher implements AutoCloseable {
+    private static final VarHandle LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final int MAX_SECTORS = 256;
+    private static final byte[] ZERO_IV = new byte[16];
+
+    private final RawAesKey dataKey;
+    private final RawAesKey essivKey;
+    private final int keyBytes;
+    private final AtomicReferenceArray<Worker> pool =
+            new AtomicReferenceArray<>(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
+    private volatile boolean closed;
+
+    private CbcEssivCipher(RawAesKey dataKey, RawAesKey essivKey, int keyBytes) {
+        this.dataKey = dataKey;
+        this.essivKey = essivKey;
+        this.keyBytes = keyBytes;
+    }
+
+    /** @throws IllegalArgumentException if the key is not 16, 24 or 32 bytes */
+    public static CbcEssivCipher create(SecretBytes key) {
+        int len = key.length();
+        if (len != 16 && len != 24 && len != 32) {
+            throw new IllegalArgumentException("AES-CBC-ESSIV key must be 16, 24 or 32 bytes, got " + len);
+        }
+        byte[] raw = key.copyBytes(KeyAccess.get());
+        byte[] salt = null;
+        try {
+            salt = MessageDigest.getInstance("SHA-256").digest(raw);
+            CbcEssivCipher c = new CbcEssivCipher(new RawAesKey(raw, 0, len), new RawAesKey(salt, 0, salt.length), len);
+            c.release(c.newWorker());
+            return c;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("SHA-256 unavailable", e);
+        } finally {
+            SecretBytes.wipe(raw);
+            SecretBytes.wipe(salt);
+        }
+    }
+
+    public int keyBytes() {
+        return keyBytes;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        dataKey.destroy();
+        essivKey.destroy();
+        for (int i = 0; i < pool.length(); i++) {
+            Worker w = pool.getAndSet(i, null);
+            if (w != null) {
+                w.wipe();
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "CbcEssivCipher[AES-" + keyBytes * 8 + "-CBC-ESSIV:SHA256" + (closed ? ", closed]" : "]");
+    }
+
+    /**
+     * Encrypts or decrypts {@code len / sectorSize} sectors of {@code buf} at absolute index
+     * {@code at} in place (direct buffers through a bounce array); sector {@code i} has IV number {@code rule.ivSector(firstSector + i, sectorSize)}.
+     * With {@code keepHoles}, all-zero sectors are left alone on decryption.
+     */
+    void crypt(ByteBuffer buf, int at, int len, int sectorSize, IvRule rule, long firstSector, boolean encrypt,
+            boolean keepHoles) {
+        Worker w = borrow();
+        try {
+            if (buf.hasArray()) {
+                cryptArray(w, buf.array(), buf.arrayOffset() + at, len, sectorSize, rule, firstSector, encrypt, keepHoles);
+                return;
+            }
+            for (int done = 0; done < len; ) {
+                int n = Math.min(w.bounce.length, len - done);
+                buf.get(at + done, w.bounce, 0, n);
+                cryptArray(w, w.bounce, 0, n, sectorSize, rule, firstSector + done / sectorSize, encrypt, keepHoles);
+                buf.put(at + done, w.bounce, 0, n);
+                done += n;
+            }
+        } finally {
+            release(w);
+        }
+    }
+
+    private static void cryptArray(Worker w, byte[] a, int off, int len, int sectorSize, IvRule rule, long firstSector,
+            boolean encrypt, boolean keepHoles) {
+        {
+            int sectors = len / sectorSize;
+            for (int s = 0; s < sectors; ) {
+                int batch = Math.min(MAX_SECTORS, sectors - s);
+                for (int u = 0; u < batch; u++) {
+                    LE.set(w.ivs, 16 * u, rule.mode().low64(rule.ivSector(firstSector + s + u, sectorSize)));
+                    LE.set(w.ivs, 16 * u + 8, 0L);
+                }
+                update(w.essiv, w.ivs, 16 * batch);
+                for (int u = 0; u < batch; u++) {
+                    int p = off + (s + u) * sectorSize;
+                    if (!encrypt && keepHoles && isZero(a, p, sectorSize)) {
+                        continue;
+                    }
+                    long ivLo = (long) LE.get(w.ivs, 16 * u);
+                    long ivHi = (long) LE.get(w.ivs, 16 * u + 8);
+                    if (encrypt) {
+                        xor16(a, p, ivLo, ivHi);
+                        doFinal(w.enc, a, p, sectorSize);
+                    } else {
+                        doFinal(w.dec, a, p, sectorSize);
+                        xor16(a, p, ivLo, ivHi);
+                    }
+                }
+                s += batch;
+            }
+        }
+    }
+
+    private static boolean isZero(byte[] a, int p, int n) {
+        for (int i = 0; i < n; i += 8) {
+            if ((long) LE.get(a, p + i) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void xor16(byte[] a, int p, long lo, long hi) {
+        LE.set(a, p, (long) LE.get(a, p) ^ lo);
+        LE.set(a, p + 8, (long) LE.get(a, p + 8) ^ hi);
+    }
+
+    private static void update(Cipher c, byte[] a, int len) {
+        try {
+            c.update(a, 0, len, a, 0);
+        } catch (ShortBufferException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void doFinal(Cipher c, byte[] a, int p, int len) {
+        try {
+            c.doFinal(a, p, len, a, p);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-CBC failed", e);
+        }
+    }
+
+    private Worker borrow() {
+        if (closed) {
+            throw new IllegalStateException("CbcEssivCipher is closed");
+        }
+        int n = pool.length();
+        int start = (int) (Thread.currentThread().threadId() % n);
+        for (int i = 0; i < n; i++) {
+            Worker w = pool.get((start + i) % n);
+            if (w != null && pool.compareAndSet((start + i) % n, w, null)) {
+                return w;
+            }
+        }
+        return newWorker();
+    }
+
+    private void release(Worker w) {
+        if (!closed) {
+            int n = pool.length();
+            int start = (int) (Thread.currentThread().threadId() % n);
+            for (int i = 0; i < n; i++) {
+                int slot = (start + i) % n;
+                if (pool.get(slot) == null && pool.compareAndSet(slot, null, w)) {
+                    if (closed && pool.compareAndSet(slot, w, null)) {
+                        w.wipe();
+                    }
+                    return;
+                }
+            }
+        }
+        w.wipe();
+    }
+
+    private Worker newWorker() {
+        try {
+            return new Worker(dataKey, essivKey, keyBytes);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES/CBC/NoPadding or AES/ECB/NoPadding unavailable", e);
+        }
+    }
+
+    /** One call's JCE ciphers and IV scratch. */
+    private static final class Worker {
+        final Cipher enc = Cipher.getInstance("AES/CBC/NoPadding");
+        final Cipher dec = Cipher.getInstance("AES/CBC/NoPadding");
+        final Cipher essiv = Cipher.getInstance("AES/ECB/NoPadding");
+        final byte[] ivs = new byte[16 * MAX_SECTORS];
+        final byte[] bounce = new byte[16 * 1024];
+        final int keyBytes;
+
+        Worker(RawAesKey dataKey, RawAesKey essivKey, int keyBytes) throws GeneralSecurityException {
+            this.keyBytes = keyBytes;
+            enc.init(Cipher.ENCRYPT_MODE, dataKey, new IvParameterSpec(ZERO_IV));
+            dec.init(Cipher.DECRYPT_MODE, dataKey, new IvParameterSpec(ZERO_IV));
+            essiv.init(Cipher.ENCRYPT_MODE, essivKey);
+        }
+
+        void wipe() {
+            Arrays.fill(ivs, (byte) 0);
+            Arrays.fill(bounce, (byte) 0);
+            try {
+                enc.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(new byte[keyBytes], "AES"), new IvParameterSpec(ZERO_IV));
+                dec.init(Cipher.DECRYPT_MODE, new SecretKeySpec(new byte[keyBytes], "AES"), new IvParameterSpec(ZERO_IV));
+                essiv.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(new byte[32], "AES"));
+            } catch (GeneralSecurityException e) {
+                // best effort; the worker is dropped either way
+            }
+        }
+    }
+}
