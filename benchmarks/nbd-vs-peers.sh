@@ -9,9 +9,8 @@
 #   seq write 1 MiB QD16 | seq read 1 MiB QD16 | 4k randread QD32 | 4k randwrite QD32
 # Servers:
 #   nbdcrypt-plain     nbdcrypt serve --plain on a plaintext image
-#   nbdcrypt-xts       nbdcrypt demo: aes-xts-plain64 (512-bit key, 4096-byte sectors)
-#   nbdcrypt-luks2     nbdcrypt serve on a LUKS2 image   (n/a until LUKS support is merged)
-#   nbdcrypt-luks1     nbdcrypt serve on the LUKS1 image (n/a until LUKS support is merged)
+#   nbdcrypt-luks2     nbdcrypt serve on a LUKS2 image (aes-xts-plain64, 512-bit key, 4096-byte sectors)
+#   nbdcrypt-luks1     nbdcrypt serve on the LUKS1 image (aes-xts-plain64, 512-bit key, 512-byte sectors)
 #   nbdkit-luks        nbdkit file --filter=luks on the LUKS1 image
 #   qsd-luks           qemu-storage-daemon, luks driver, on the LUKS1 image
 #   nbdkit-file        nbdkit file on a plaintext image
@@ -63,10 +62,6 @@ start_server() {
     nbdcrypt-plain)
       "$here/nbdcrypt" serve "$work/plain.img" --plain --socket "$sock" > "$work/$name.out" 2> "$work/$name.err" &
       pids+=($!);;
-    nbdcrypt-xts)
-      rm -f "$work/xts.img"
-      "$here/nbdcrypt" demo "$work/xts.img" --size "${SIZE_MIB}M" --socket "$sock" > "$work/$name.out" 2> "$work/$name.err" &
-      pids+=($!);;
     nbdcrypt-luks2|nbdcrypt-luks1)
       local img="$work/${name#nbdcrypt-}.img"
       "$here/nbdcrypt" serve "$img" --key-file "$work/key" --socket "$sock" > "$work/$name.out" 2> "$work/$name.err" &
@@ -116,7 +111,7 @@ print("%.0f %.0f" % (d["bw_bytes"] / 1e6, d["iops"]))'
 }
 
 # SERVERS="a b" runs a subset.
-read -r -a servers <<< "${SERVERS:-nbdcrypt-plain nbdcrypt-xts nbdcrypt-luks2 nbdcrypt-luks1 nbdkit-luks qsd-luks nbdkit-file}"
+read -r -a servers <<< "${SERVERS:-nbdcrypt-plain nbdcrypt-luks2 nbdcrypt-luks1 nbdkit-luks qsd-luks nbdkit-file}"
 for s in "${servers[@]}"; do
   if ! start_server "$s"; then
     printf '%s\tn/a\tn/a\tn/a\tn/a\n' "$s" >> "$results"

@@ -49,13 +49,21 @@ public final class DemoCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--size must be a multiple of " + SECTOR_SIZE
                     + " bytes above the 16 MiB LUKS2 header area");
         }
-        if (Files.exists(image)) {
-            throw new IOException(image + " already exists; demo creates a fresh image (use serve for an existing one)");
+        OpenedVolume volume;
+        Path keyFile = keyFileOf(image);
+        if (Files.exists(image) && Files.exists(keyFile)) {
+            // A second run serves what the first one made (same image, same passphrase).
+            System.err.println("serving the existing " + image + " (passphrase in " + keyFile + ")");
+            volume = new LuksVolumeOpener().open(new VolumeSource(image, null, keyFile, false));
+        } else if (Files.exists(image)) {
+            throw new IOException(image + " exists but " + keyFile + " does not; demo will not overwrite it"
+                    + " (use serve for an existing volume)");
+        } else {
+            try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
+                f.setLength(bytes);
+            }
+            volume = formatFresh(image, bytes, System.err);
         }
-        try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
-            f.setLength(bytes);
-        }
-        OpenedVolume volume = formatFresh(image, bytes, System.err);
         Path defaultSocket = image.toAbsolutePath().resolveSibling(image.getFileName() + ".sock");
         return ServeLoop.run(volume, serve, serve.toConfig(defaultSocket), System.out);
     }
@@ -68,7 +76,7 @@ public final class DemoCommand implements Callable<Integer> {
      * PBKDF2 at cryptsetup's minimum of 1000 iterations keeps start-up instant.
      */
     static OpenedVolume formatFresh(Path image, long size, PrintStream out) throws IOException {
-        Path keyFile = image.resolveSibling(image.getFileName() + ".key");
+        Path keyFile = keyFileOf(image);
         byte[] passphraseBytes = new byte[32];
         SecureRandom random = new SecureRandom();
         random.nextBytes(passphraseBytes);
@@ -86,5 +94,10 @@ public final class DemoCommand implements Callable<Integer> {
         out.println("formatted " + image + " as LUKS2 (" + size + " bytes); passphrase in " + keyFile
                 + " (cryptsetup open --key-file " + keyFile + " " + image + " NAME opens it too)");
         return new LuksVolumeOpener().open(new VolumeSource(image, null, keyFile, false));
+    }
+
+    /** Where demo keeps an image's passphrase: beside it, as {@code IMAGE.key}. */
+    static Path keyFileOf(Path image) {
+        return image.resolveSibling(image.getFileName() + ".key");
     }
 }

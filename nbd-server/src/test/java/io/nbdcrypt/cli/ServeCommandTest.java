@@ -107,6 +107,34 @@ class ServeCommandTest {
     }
 
     @Test
+    void demo_secondRun_servesTheSameVolumeAgain() throws Exception {
+        ExternalTool.require("qemu-io");
+        Path img = dir.resolve("again.img");
+        for (int run = 0; run < 2; run++) {
+            StringBuilder uri = new StringBuilder();
+            Process p = startServing(java("demo", img.toString(), "--size", "24M"), uri);
+            try {
+                String cmd = run == 0 ? "write -P 0x33 8192 4096" : "read -P 0x33 8192 4096";
+                ExternalTool.run("qemu-io", "-f", "raw", "-c", cmd, uri.toString()).assertSuccess();
+                p.destroy();
+                assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            } finally {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
+    void demo_existingImageWithoutKeyFile_refusedAndUntouched() throws Exception {
+        Path img = sparse("mine.img", 24 << 20);
+        Files.write(img, new byte[] {1, 2, 3});
+        var r = ExternalTool.run(java("demo", img.toString()), null, 60);
+        assertEquals(ExitStatus.IO_ERROR, r.exitCode(), r.stderr());
+        assertTrue(r.stderr().contains("will not overwrite"), r.stderr());
+        assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(img));
+    }
+
+    @Test
     void serve_cryptsetupFormattedLuks2_clientWritesDecryptWithCryptsetupKey() throws Exception {
         ExternalTool.require("qemu-io");
         Path img = sparse("c.img", 24 << 20);
