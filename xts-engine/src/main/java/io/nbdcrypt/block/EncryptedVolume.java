@@ -46,6 +46,7 @@ public final class EncryptedVolume implements BlockDevice {
     /**
      * @param dataOffset byte offset of the segment in {@code backing}, a multiple of the sector size
      * @param size       plaintext size in bytes, a multiple of the sector size
+     * @param cipher     the sector cipher; the volume owns it and closes it (wiping the key) on {@link #close()}
      * @throws IllegalArgumentException if the segment is misaligned or does not fit the backing device
      */
     public EncryptedVolume(BlockDevice backing, long dataOffset, long size, SectorCipher cipher) {
@@ -186,7 +187,12 @@ public final class EncryptedVolume implements BlockDevice {
 
     @Override
     public void close() throws IOException {
-        backing.close();
+        // The volume owns its cipher: closing it is what wipes the volume key.
+        try {
+            cipher.close();
+        } finally {
+            backing.close();
+        }
     }
 
     @Override

@@ -23,7 +23,7 @@ import java.util.concurrent.ForkJoinTask;
  * {@link #parallelThreshold()} bytes (and at least 128 KiB) is split into sector-aligned parts
  * of at least 64 KiB; the calling thread does one part and the pool's workers the others.
  */
-public final class SectorCipher {
+public final class SectorCipher implements AutoCloseable {
     /**
      * Default size from which a request is split across threads: 1 MiB. Measured with JMH
      * ({@code SectorCipherBulkBenchmark}, XTS-AES-256, 4 KiB sectors, 2 cores, one caller):
@@ -81,6 +81,16 @@ public final class SectorCipher {
      */
     public SectorCipher withParallelism(ForkJoinPool pool, int thresholdBytes) {
         return new SectorCipher(xts, cbc, sectorSize, ivRule, pool, thresholdBytes);
+    }
+
+    /** Wipes the key of the underlying cipher; the cipher must not be used afterwards. */
+    @Override
+    public void close() {
+        if (xts != null) {
+            xts.close();
+        } else {
+            cbc.close();
+        }
     }
 
     public int sectorSize() {

@@ -65,6 +65,15 @@ class EncryptedVolumeTest {
     }
 
     @Test
+    void close_volume_wipesItsCipher() throws IOException {
+        EncryptedVolume v = open(4096, false);
+        v.write(0, ByteBuffer.allocate(4096));
+        v.close();
+        assertTrue(xts.isClosed(), "closing the volume must wipe the volume key");
+        assertThrows(IllegalStateException.class, () -> xts.encrypt(new byte[16], new byte[32], 0, 32));
+    }
+
+    @Test
     void read_neverWrittenSparseVolume_returnsZeroes() throws IOException {
         try (EncryptedVolume v = open(4096, false)) {
             ByteBuffer b = ByteBuffer.allocate(MIB + 1000);
