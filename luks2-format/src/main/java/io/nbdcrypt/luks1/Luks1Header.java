@@ -3,7 +3,6 @@ package io.nbdcrypt.luks1;
 import io.nbdcrypt.crypto.kdf.HashAlgorithm;
 import io.nbdcrypt.luks2.LuksFormatException;
 import io.nbdcrypt.luks2.keyslot.KdfFloor;
-import io.nbdcrypt.luks2.segment.CipherSpec;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -16,12 +15,13 @@ import java.util.List;
  * salt and iterations, UUID, then 8 keyslots of {active, iterations, salt[32], material
  * offset (sectors), stripes}.
  *
- * <p>Only {@code aes} with {@code xts-plain64} / {@code xts-plain} is accepted (cryptsetup's
- * LUKS1 default); CBC-ESSIV volumes are refused by name. Keyslots must use 4000 stripes and at
+ * <p>Only the ciphers of {@link Luks1Cipher} are accepted ({@code aes} with {@code xts-plain64},
+ * {@code xts-plain} or, for reading legacy volumes, {@code cbc-essiv:sha256}), with a key size
+ * that fits the cipher. Keyslots must use 4000 stripes and at
  * least 1000 iterations, lie after the header, before the payload (unless the header is
  * detached) and not overlap.
  */
-public record Luks1Header(CipherSpec cipher, HashAlgorithm hash, long payloadOffset, int keyBytes, byte[] mkDigest,
+public record Luks1Header(Luks1Cipher cipher, HashAlgorithm hash, long payloadOffset, int keyBytes, byte[] mkDigest,
         byte[] mkDigestSalt, int mkDigestIterations, String uuid, List<Slot> slots) {
 
     public static final int SIZE = 592;
@@ -71,15 +71,16 @@ public record Luks1Header(CipherSpec cipher, HashAlgorithm hash, long payloadOff
         in.get(mkSalt);
         int mkIterations = in.getInt();
         String uuid = text(in, 40, "luks1.uuid");
-        CipherSpec cipher = CipherSpec.parse(cipherName + "-" + cipherMode, "luks1.cipher_mode");
+        Luks1Cipher cipher = Luks1Cipher.parse(cipherName, cipherMode);
         HashAlgorithm hash;
         try {
             hash = HashAlgorithm.byName(hashSpec);
         } catch (IllegalArgumentException e) {
             throw new LuksFormatException("luks1.hash_spec", e.getMessage());
         }
-        if (!CipherSpec.validKeySize(keyBytes)) {
-            throw new LuksFormatException("luks1.key_bytes", "is " + keyBytes + "; XTS keys are 32 or 64 bytes");
+        if (!cipher.validKeySize(keyBytes)) {
+            throw new LuksFormatException("luks1.key_bytes", "is " + keyBytes + "; " + cipher.spec() + " keys are "
+                    + cipher.keySizes() + " bytes");
         }
         if (mkIterations < KdfFloor.PBKDF2_MIN_ITERATIONS) {
             throw new LuksFormatException("luks1.mk_digest_iterations", "is " + Integer.toUnsignedString(mkIterations)

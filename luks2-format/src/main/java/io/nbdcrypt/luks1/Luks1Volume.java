@@ -11,9 +11,6 @@ import io.nbdcrypt.luks2.LuksException;
 import io.nbdcrypt.luks2.LuksFormatException;
 import io.nbdcrypt.luks2.VolumeInfo;
 import io.nbdcrypt.luks2.WrongPassphraseException;
-import io.nbdcrypt.xts.IvRule;
-import io.nbdcrypt.xts.SectorCipher;
-import io.nbdcrypt.xts.XtsCipher;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
@@ -23,6 +20,7 @@ import java.util.OptionalInt;
  * A LUKS1 volume, read-only as far as the header goes: unlock a keyslot (PBKDF2 → decrypt the
  * key material with the volume cipher in 512-byte sectors → AF merge → check the 20-byte
  * master-key digest) and expose the payload (512-byte sectors, IVs from 0 at the payload).
+ * CBC-ESSIV payloads are exposed only on a read-only data device.
  */
 public final class Luks1Volume {
     private final BlockDevice headerDevice;
@@ -74,15 +72,33 @@ public final class Luks1Volume {
         throw new WrongPassphraseException("no LUKS1 keyslot opens with this passphrase");
     }
 
-    /** The payload as plaintext; {@code data} is this device unless the header is detached. */
+    /**
+     * The payload as plaintext; {@code data} is this device unless the header is detached.
+     *
+     * @throws LuksException if the cipher is {@linkplain Luks1Cipher#readOnly() read-only}
+     *                       (CBC-ESSIV) and {@code data} is writable
+     */
     public EncryptedVolume dataVolume(BlockDevice data, SecretBytes volumeKey) throws LuksException {
+        checkAccess(data);
         long size = dataSize(data.size());
         if (size <= 0) {
             throw new LuksFormatException("luks1.payload_offset", "payload at " + header.payloadOffset()
                     + " is beyond the end of the " + data.size() + "-byte device");
         }
-        return new EncryptedVolume(data, header.payloadOffset(), size, new SectorCipher(XtsCipher.create(volumeKey), 512,
-                IvRule.dmCrypt(header.cipher().ivMode(), 0)));
+        return new EncryptedVolume(data, header.payloadOffset(), size, header.cipher().sectorCipher(volumeKey));
+    }
+
+    /**
+     * Refuses a writable {@code data} device when the cipher is read-only here; servers call
+     * this before asking for the passphrase's keyslot work.
+     *
+     * @throws LuksException saying to open the volume read-only
+     */
+    public void checkAccess(BlockDevice data) throws LuksException {
+        if (header.cipher().readOnly() && !data.isReadOnly()) {
+            throw new LuksException("LUKS1 volume uses the legacy cipher " + header.cipher().spec()
+                    + ", which nbdcrypt opens only read-only: open it read-only (nbdcrypt serve --read-only)");
+        }
     }
 
     /** Payload bytes on a data device of {@code deviceSize} bytes. */
@@ -100,9 +116,8 @@ public final class Luks1Volume {
         ByteBuffer buf = ByteBuffer.wrap(material);
         headerDevice.read(s.materialOffset(), buf);
         try (SecretBytes slotKey = PasswordKdf.derive(new KdfParameters.Pbkdf2(header.hash(), s.iterations()), passphrase,
-                s.salt(), header.keyBytes());
-                XtsCipher xts = XtsCipher.create(slotKey)) {
-            new SectorCipher(xts, 512, IvRule.dmCrypt(header.cipher().ivMode(), 0)).decrypt(buf, 0);
+                s.salt(), header.keyBytes())) {
+            header.cipher().decryptOnce(slotKey, buf);
             return AfSplitter.merge(material, header.keyBytes(), s.stripes(), header.hash());
         } finally {
             SecretBytes.wipe(material);

@@ -45,6 +45,8 @@ public final class LuksVolumes {
      *
      * @param detachedHeader a header file, when the device holds only data
      * @throws LuksFormatException      if the header is malformed or refused
+     * @throws LuksException            if {@code readOnly} is false on a LUKS1 CBC-ESSIV volume
+     *                                  (legacy, opened read-only only)
      * @throws WrongPassphraseException if no keyslot opens
      * @throws IOException              if a file cannot be read
      */
@@ -74,6 +76,7 @@ public final class LuksVolumes {
         int version = version(hdr);
         if (version == 1) {
             Luks1Volume v = Luks1Volume.open(hdr, header.isPresent());
+            v.checkAccess(data);
             Luks1Volume.Unlocked u = v.unlock(passphrase, keyslot);
             try (SecretBytes key = u.volumeKey()) {
                 EncryptedVolume ev = v.dataVolume(data, key);

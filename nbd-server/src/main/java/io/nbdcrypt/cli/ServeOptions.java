@@ -20,7 +20,7 @@ final class ServeOptions {
             description = "Export name (the export also answers to the empty name). Default: ${DEFAULT-VALUE}.")
     String exportName;
 
-    @Option(names = "--read-only", description = "Refuse writes.")
+    @Option(names = "--read-only", description = "Refuse writes (required for legacy LUKS1 aes-cbc-essiv:sha256 volumes).")
     boolean readOnly;
 
     @Option(names = "--allow-discards",

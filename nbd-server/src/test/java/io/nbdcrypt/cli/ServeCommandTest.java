@@ -3,6 +3,7 @@ package io.nbdcrypt.cli;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.nbdcrypt.luks2.interop.Cryptsetup;
+import io.nbdcrypt.luks2.interop.PythonCbcEssiv;
 import io.nbdcrypt.luks2.interop.PythonXts;
 import io.nbdcrypt.testsupport.ExternalTool;
 import java.io.BufferedReader;
@@ -192,6 +193,60 @@ class ServeCommandTest {
         byte[] key = Cryptsetup.volumeKey(img, keyFile, List.of());
         byte[] plain = PythonXts.decrypt(img, key, 16 << 20, 4096, 0, 0, 1 << 20, "plain64");
         assertArrayEquals(new byte[1 << 20], plain, "zeroed range as dm-crypt decrypts it");
+    }
+
+    private Path legacyCbcImage(String name, Path keyFile) throws IOException {
+        Path img = sparse(name, 8 << 20);
+        Files.writeString(keyFile, "legacy cbc");
+        Cryptsetup.format(img, keyFile, List.of("--type", "luks1", "--cipher", "aes-cbc-essiv:sha256", "--key-size",
+                "256", "--hash", "sha256", "--pbkdf-force-iterations", "1000", "--align-payload", "4096"));
+        return img;
+    }
+
+    @Test
+    void serve_luks1CbcEssivReadOnly_qemuIoReadsDataWrittenByPython() throws Exception {
+        ExternalTool.require("qemu-io");
+        Path nbdinfo = ExternalTool.require("nbdinfo");
+        Path keyFile = dir.resolve("pass");
+        Path img = legacyCbcImage("cbc.img", keyFile);
+        assertTrue(Cryptsetup.dump(img, List.of()).contains("Payload offset:\t4096"), "payload at 2 MiB");
+        byte[] plain = new byte[65536];
+        Arrays.fill(plain, (byte) 0x3c);
+        PythonCbcEssiv.encrypt(img, Cryptsetup.volumeKey(img, keyFile, List.of()), 2 << 20, 1 << 20, plain);
+        StringBuilder uri = new StringBuilder();
+        Process p = startServing(java("serve", img.toString(), "--key-file", keyFile.toString(), "--read-only",
+                "--socket", dir.resolve("cbc.sock").toString()), uri);
+        try {
+            ExternalTool.run("qemu-io", "-r", "-f", "raw", "-c", "read -P 0x3c 1048576 65536", uri.toString())
+                    .assertSuccess();
+            // A range starting 1 KiB before the written one (plaintext zeroes) must not match.
+            var miss = ExternalTool.run(List.of("qemu-io", "-r", "-f", "raw", "-c", "read -P 0x3c 1047552 65536",
+                    uri.toString()), null, 60);
+            assertTrue(miss.exitCode() != 0 && miss.stdoutText().contains("Pattern verification failed"), miss.stdoutText());
+            String info = ExternalTool.run(List.of(nbdinfo.toString(), uri.toString()), null, 60).assertSuccess()
+                    .stdoutText();
+            assertTrue(info.contains("aes-cbc-essiv:sha256"), info);
+            assertTrue(info.contains("read_only: true"), info);
+            assertTrue(info.contains("export-size: " + (6 << 20)), info);
+        } finally {
+            p.destroy();
+            p.waitFor(60, TimeUnit.SECONDS);
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void serve_luks1CbcEssivWithoutReadOnly_failsSayingReadOnly() throws Exception {
+        Path keyFile = dir.resolve("pass");
+        Path img = legacyCbcImage("cbcrw.img", keyFile);
+        byte[] before = Files.readAllBytes(img);
+        Path sock = dir.resolve("rw.sock");
+        var r = ExternalTool.run(java("serve", img.toString(), "--key-file", keyFile.toString(), "--socket",
+                sock.toString()), null, 120);
+        assertEquals(ExitStatus.IO_ERROR, r.exitCode(), r.stderr());
+        assertTrue(r.stderr().contains("--read-only") && r.stderr().contains("aes-cbc-essiv:sha256"), r.stderr());
+        assertFalse(Files.exists(sock));
+        assertArrayEquals(before, Files.readAllBytes(img));
     }
 
     @Test

@@ -60,6 +60,24 @@ class Luks1HostileHeaderTest {
                     text(b.array(), 40, 32, "ecb");
                 }),
                 c("aes-ecb", "luks1.cipher_mode", b -> text(b.array(), 40, 32, "ecb")),
+                c("aes-cbc-plain", "luks1.cipher_mode", b -> text(b.array(), 40, 32, "cbc-plain")),
+                c("aes-cbc-plain64", "luks1.cipher_mode", b -> text(b.array(), 40, 32, "cbc-plain64")),
+                c("aes-cbc-essiv:sha1", "luks1.cipher_mode", b -> text(b.array(), 40, 32, "cbc-essiv:sha1")),
+                c("aes-cbc-essiv:md5", "luks1.cipher_mode", b -> text(b.array(), 40, 32, "cbc-essiv:md5")),
+                c("aes-cbc-essiv:sha256 with a trailing space", "luks1.cipher_mode",
+                        b -> text(b.array(), 40, 32, "cbc-essiv:sha256 ")),
+                c("twofish-cbc-essiv:sha256", "luks1.cipher_mode", b -> {
+                    text(b.array(), 8, 32, "twofish");
+                    text(b.array(), 40, 32, "cbc-essiv:sha256");
+                }),
+                c("cipher_null-cbc-essiv:sha256", "luks1.cipher_mode", b -> {
+                    text(b.array(), 8, 32, "cipher_null");
+                    text(b.array(), 40, 32, "cbc-essiv:sha256");
+                }),
+                c("aes-cbc-essiv:sha256 with a 64-byte key", "luks1.key_bytes",
+                        b -> text(b.array(), 40, 32, "cbc-essiv:sha256")),
+                c("aes-xts-plain64 with a 16-byte key", "luks1.key_bytes", b -> b.putInt(108, 16)),
+                c("aes-xts-plain64 with a 24-byte key", "luks1.key_bytes", b -> b.putInt(108, 24)),
                 c("hash md5", "luks1.hash_spec", b -> text(b.array(), 72, 32, "md5")),
                 c("cipher name not terminated", "luks1.cipher_name", b -> java.util.Arrays.fill(b.array(), 8, 40, (byte) 'a')),
                 c("key bytes 48", "luks1.key_bytes", b -> b.putInt(108, 48)),

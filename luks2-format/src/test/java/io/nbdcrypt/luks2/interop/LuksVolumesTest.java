@@ -3,13 +3,11 @@ package io.nbdcrypt.luks2.interop;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nbdcrypt.block.BlockDevice;
 import io.nbdcrypt.block.FileBlockDevice;
 import io.nbdcrypt.crypto.KeyAccess;
 import io.nbdcrypt.crypto.SecretBytes;
-import io.nbdcrypt.luks2.LuksFormatException;
 import io.nbdcrypt.luks2.LuksVolumes;
 import io.nbdcrypt.luks2.WrongPassphraseException;
 import java.nio.ByteBuffer;
@@ -65,20 +63,6 @@ class LuksVolumesTest {
         }
         try (SecretBytes wrong = SecretBytes.copyOf("nope".getBytes())) {
             assertThrows(WrongPassphraseException.class, () -> LuksVolumes.open(img, Optional.empty(), wrong, true));
-        }
-    }
-
-    @Test
-    void open_luks1CbcEssiv_refusedNamingCipherMode() throws Exception {
-        Path img = CryptsetupToNbdcryptTest.sparse(dir.resolve("cbc.img"), 8L << 20);
-        Path k = Files.write(dir.resolve("k"), "cbc".getBytes());
-        Cryptsetup.format(img, k, List.of("--type", "luks1", "--cipher", "aes-cbc-essiv:sha256", "--key-size", "256",
-                "--pbkdf-force-iterations", "1000"));
-        try (SecretBytes pass = SecretBytes.copyOf(Files.readAllBytes(k))) {
-            LuksFormatException e = assertThrows(LuksFormatException.class,
-                    () -> LuksVolumes.open(img, Optional.empty(), pass, true));
-            assertEquals("luks1.cipher_mode", e.field());
-            assertTrue(e.getMessage().contains("aes-cbc-essiv:sha256"), e.getMessage());
         }
     }
 

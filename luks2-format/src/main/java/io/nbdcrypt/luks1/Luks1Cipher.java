@@ -1,0 +1,120 @@
+package io.nbdcrypt.luks1;
+
+import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.luks2.LuksFormatException;
+import io.nbdcrypt.xts.CbcEssivCipher;
+import io.nbdcrypt.xts.IvMode;
+import io.nbdcrypt.xts.IvRule;
+import io.nbdcrypt.xts.SectorCipher;
+import io.nbdcrypt.xts.XtsCipher;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The LUKS1 cipher allow-list: AES-XTS ({@code plain64} / {@code plain} IVs, cryptsetup's
+ * current LUKS1 default) and AES-CBC-ESSIV:SHA256 (cryptsetup's LUKS1 default before 1.6).
+ * LUKS1 uses this cipher both for the keyslot material and for the payload, in 512-byte
+ * sectors with IVs counted from 0.
+ *
+ * <p>CBC-ESSIV is accepted so that legacy volumes can be read; it is {@linkplain #readOnly()
+ * read-only} here because CBC leaks which 16-byte blocks of a sector changed to anyone who sees
+ * two versions of it, and we do not want to keep writing such volumes. Everything else
+ * ({@code cipher_null}, {@code ecb}, {@code cbc-plain}, ESSIV with another hash) is refused:
+ * a host that rewrites the header must not be able to make us use a weaker cipher
+ * (CVE-2025-59054). LUKS2 keeps its own XTS-only list
+ * ({@link io.nbdcrypt.luks2.segment.CipherSpec}).
+ */
+public enum Luks1Cipher {
+    AES_XTS_PLAIN64("xts-plain64", false),
+    AES_XTS_PLAIN("xts-plain", false),
+    AES_CBC_ESSIV_SHA256("cbc-essiv:sha256", true);
+
+    private final String mode;
+    private final boolean cbc;
+
+    Luks1Cipher(String mode, boolean cbc) {
+        this.mode = mode;
+        this.cbc = cbc;
+    }
+
+    /** The accepted {@code cipher_name-cipher_mode} strings. */
+    public static List<String> allowed() {
+        return Arrays.stream(values()).map(Luks1Cipher::spec).toList();
+    }
+
+    /**
+     * Looks up the header's {@code cipher_name} and {@code cipher_mode}.
+     *
+     * @throws LuksFormatException naming {@code luks1.cipher_mode} for anything not allowed
+     */
+    public static Luks1Cipher parse(String cipherName, String cipherMode) throws LuksFormatException {
+        for (Luks1Cipher c : values()) {
+            if (cipherName.equals("aes") && cipherMode.equals(c.mode)) {
+                return c;
+            }
+        }
+        String spec = cipherName + "-" + cipherMode;
+        String shown = (spec.length() > 64 ? spec.substring(0, 64) + "..." : spec).replaceAll("[^\\x20-\\x7e]", "?");
+        throw new LuksFormatException("luks1.cipher_mode", "cipher '" + shown + "' is refused (allowed for LUKS1: "
+                + String.join(", ", allowed()) + ")");
+    }
+
+    /** The dm-crypt spec string, e.g. {@code aes-cbc-essiv:sha256}. */
+    public String spec() {
+        return "aes-" + mode;
+    }
+
+    /** True for ciphers we only read (CBC-ESSIV). */
+    public boolean readOnly() {
+        return cbc;
+    }
+
+    /** Volume key sizes in bytes: 32 or 64 for XTS (two AES keys), 16, 24 or 32 for CBC. */
+    public boolean validKeySize(int bytes) {
+        return cbc ? bytes == 16 || bytes == 24 || bytes == 32 : bytes == 32 || bytes == 64;
+    }
+
+    /** The key sizes {@link #validKeySize} accepts, for messages. */
+    public String keySizes() {
+        return cbc ? "16, 24 or 32" : "32 or 64";
+    }
+
+    /**
+     * A 512-byte-sector cipher under {@code key} (copied; the caller still owns it), sector 0
+     * being the start of the keyslot material or of the payload.
+     *
+     * @throws IllegalArgumentException if the key length is not {@linkplain #validKeySize valid}
+     */
+    public SectorCipher sectorCipher(SecretBytes key) {
+        if (cbc) {
+            return SectorCipher.cbcEssiv(CbcEssivCipher.create(key), 512, IvRule.dmCrypt(IvMode.PLAIN64, 0));
+        }
+        return new SectorCipher(XtsCipher.create(key), 512, IvRule.dmCrypt(xtsIv(), 0));
+    }
+
+    /**
+     * Decrypts keyslot material in place under {@code key}, sector 0 at the start of
+     * {@code buf}; the cipher's key copies are wiped before this returns.
+     */
+    public void decryptOnce(SecretBytes key, ByteBuffer buf) {
+        if (cbc) {
+            try (CbcEssivCipher c = CbcEssivCipher.create(key)) {
+                SectorCipher.cbcEssiv(c, 512, IvRule.dmCrypt(IvMode.PLAIN64, 0)).decrypt(buf, 0);
+            }
+            return;
+        }
+        try (XtsCipher x = XtsCipher.create(key)) {
+            new SectorCipher(x, 512, IvRule.dmCrypt(xtsIv(), 0)).decrypt(buf, 0);
+        }
+    }
+
+    private IvMode xtsIv() {
+        return this == AES_XTS_PLAIN ? IvMode.PLAIN : IvMode.PLAIN64;
+    }
+
+    @Override
+    public String toString() {
+        return spec();
+    }
+}
