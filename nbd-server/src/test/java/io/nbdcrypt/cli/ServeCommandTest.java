@@ -6,6 +6,7 @@ import io.nbdcrypt.luks2.interop.Cryptsetup;
 import io.nbdcrypt.luks2.interop.PythonCbcEssiv;
 import io.nbdcrypt.luks2.interop.PythonXts;
 import io.nbdcrypt.testsupport.ExternalTool;
+import static io.nbdcrypt.testsupport.Bytes.indexOf;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -290,18 +291,5 @@ class ServeCommandTest {
                 "--tcp", "8.8.8.8:10809"), null, 60);
         assertNotEquals(0, r.exitCode());
         assertTrue(r.stderr().contains("not loopback"), r.stderr());
-    }
-
-    static int indexOf(byte[] hay, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= hay.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (hay[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }

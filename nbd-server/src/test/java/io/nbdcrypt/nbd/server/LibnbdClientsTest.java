@@ -8,6 +8,7 @@ import io.nbdcrypt.nbd.testing.LeakCheck;
 import io.nbdcrypt.nbd.testing.ServedImage;
 import io.nbdcrypt.nbd.testing.ServedImage.Kind;
 import io.nbdcrypt.testsupport.ExternalTool;
+import static io.nbdcrypt.testsupport.Bytes.indexOf;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -143,18 +144,5 @@ class LibnbdClientsTest {
                     String.valueOf(offset + 4096), in.toString()), null, 120);
             assertNotEquals(0, wrong.exitCode());
         }
-    }
-
-    static int indexOf(byte[] hay, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= hay.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (hay[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }
