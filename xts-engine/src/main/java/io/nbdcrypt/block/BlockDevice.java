@@ -34,6 +34,16 @@ public interface BlockDevice extends Closeable {
     /** Writes {@code src.remaining()} bytes starting at {@code offset}. */
     void write(long offset, ByteBuffer src) throws IOException;
 
+    /**
+     * Writes like {@link #write}, but the device may overwrite the bytes of {@code src}
+     * (between position and limit) with anything, e.g. ciphertext; for callers that discard
+     * the buffer afterwards, so an encrypting device can encrypt in place instead of copying.
+     * A read-only {@code src} is simply written.
+     */
+    default void writeConsuming(long offset, ByteBuffer src) throws IOException {
+        write(offset, src);
+    }
+
     /** Makes every completed write durable. */
     void flush() throws IOException;
 

@@ -118,6 +118,16 @@ public final class EncryptedVolume implements BlockDevice {
 
     @Override
     public void write(long offset, ByteBuffer src) throws IOException {
+        write(offset, src, false);
+    }
+
+    /** Encrypts the whole sectors of {@code src} in place (no copy); partial edge sectors as in {@link #write}. */
+    @Override
+    public void writeConsuming(long offset, ByteBuffer src) throws IOException {
+        write(offset, src, !src.isReadOnly());
+    }
+
+    private void write(long offset, ByteBuffer src, boolean inPlace) throws IOException {
         Objects.checkFromIndexSize(offset, src.remaining(), size);
         long end = offset + src.remaining();
         int pos = src.position();
@@ -129,9 +139,15 @@ public final class EncryptedVolume implements BlockDevice {
             pos += n;
             at += n;
         }
-        // Body: whole sectors, encrypted in a pooled scratch buffer, a scratch-full at a time.
+        // Body: whole sectors, encrypted in place or in a pooled scratch buffer, a scratch-full at a time.
         long bodyLen = (end - at) / sectorSize * sectorSize;
-        if (bodyLen > 0) {
+        if (bodyLen > 0 && inPlace) {
+            ByteBuffer body = src.duplicate().position(pos).limit(pos + (int) bodyLen);
+            cipher.encrypt(body, at / sectorSize);
+            backing.write(dataOffset + at, body);
+            pos += (int) bodyLen;
+            at += bodyLen;
+        } else if (bodyLen > 0) {
             writeBody(at, src, pos, bodyLen);
             pos += (int) bodyLen;
             at += bodyLen;
