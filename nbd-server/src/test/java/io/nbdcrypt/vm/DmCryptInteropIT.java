@@ -97,7 +97,6 @@ class DmCryptInteropIT {
     static Path tmp;
 
     private static SecretBytes key;
-    private static XtsCipher xts;
     private static Path disks;
     /** sha256 of the plaintext the host wrote, by result name ("h512.3"). */
     private static final Map<String, String> hostWrote = new LinkedHashMap<>();
@@ -109,7 +108,6 @@ class DmCryptInteropIT {
         ExternalTool.require("debugfs");
         ExternalTool.require("e2fsck");
         key = SecretBytes.random(64, new SecureRandom());
-        xts = XtsCipher.create(key);
         disks = Files.createDirectories(tmp.resolve("disks"));
         Path keyFile = tmp.resolve("key");
         byte[] raw = key.copyBytes(KeyAccess.get());
@@ -143,9 +141,6 @@ class DmCryptInteropIT {
 
     @AfterAll
     static void wipeKey() {
-        if (xts != null) {
-            xts.close();
-        }
         if (key != null) {
             key.close();
         }
@@ -245,7 +240,8 @@ class DmCryptInteropIT {
 
     private static EncryptedVolume open(Disk d, boolean readOnly) throws IOException {
         FileBlockDevice dev = FileBlockDevice.open(disks.resolve(d.name() + ".img"), readOnly);
-        SectorCipher cipher = new SectorCipher(xts, d.sectorSize(), IvRule.dmCrypt(d.ivMode(), IV_OFFSET));
+        // Each volume gets its own cipher: closing the volume wipes it.
+        SectorCipher cipher = new SectorCipher(XtsCipher.create(key), d.sectorSize(), IvRule.dmCrypt(d.ivMode(), IV_OFFSET));
         return new EncryptedVolume(dev, DATA_OFFSET, d.volumeSize(), cipher);
     }
 
