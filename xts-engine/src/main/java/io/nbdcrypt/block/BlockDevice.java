@@ -44,6 +44,15 @@ public interface BlockDevice extends Closeable {
         write(offset, src);
     }
 
+    /**
+     * Whether {@link #writeConsuming} works best on heap buffers: true for a device that
+     * transforms the bytes in place (the cipher works on heap arrays without a bounce copy);
+     * false (the default) for one that hands them to the kernel, where direct buffers save a copy.
+     */
+    default boolean prefersHeapWrites() {
+        return false;
+    }
+
     /** Makes every completed write durable. */
     void flush() throws IOException;
 

@@ -127,6 +127,12 @@ public final class EncryptedVolume implements BlockDevice {
         write(offset, src, !src.isReadOnly());
     }
 
+    /** Encrypting in place is cheapest on heap arrays (no bounce copy through the cipher's buffer). */
+    @Override
+    public boolean prefersHeapWrites() {
+        return true;
+    }
+
     private void write(long offset, ByteBuffer src, boolean inPlace) throws IOException {
         Objects.checkFromIndexSize(offset, src.remaining(), size);
         long end = offset + src.remaining();
@@ -142,9 +148,15 @@ public final class EncryptedVolume implements BlockDevice {
         // Body: whole sectors, encrypted in place or in a pooled scratch buffer, a scratch-full at a time.
         long bodyLen = (end - at) / sectorSize * sectorSize;
         if (bodyLen > 0 && inPlace) {
-            ByteBuffer body = src.duplicate().position(pos).limit(pos + (int) bodyLen);
-            cipher.encrypt(body, at / sectorSize);
-            backing.write(dataOffset + at, body);
+            // A scratch-size piece at a time: it is still in cache when written, and the JDK's
+            // per-thread bounce buffer for a heap write stays that small.
+            for (long done = 0; done < bodyLen; ) {
+                int n = (int) Math.min(SCRATCH, bodyLen - done);
+                ByteBuffer piece = src.duplicate().position(pos + (int) done).limit(pos + (int) done + n);
+                cipher.encrypt(piece, (at + done) / sectorSize);
+                backing.write(dataOffset + at + done, piece);
+                done += n;
+            }
             pos += (int) bodyLen;
             at += bodyLen;
         } else if (bodyLen > 0) {
