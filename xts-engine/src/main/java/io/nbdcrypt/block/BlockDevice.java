@@ -34,6 +34,25 @@ public interface BlockDevice extends Closeable {
     /** Writes {@code src.remaining()} bytes starting at {@code offset}. */
     void write(long offset, ByteBuffer src) throws IOException;
 
+    /**
+     * Writes like {@link #write}, but the device may overwrite the bytes of {@code src}
+     * (between position and limit) with anything, e.g. ciphertext; for callers that discard
+     * the buffer afterwards, so an encrypting device can encrypt in place instead of copying.
+     * A read-only {@code src} is simply written.
+     */
+    default void writeConsuming(long offset, ByteBuffer src) throws IOException {
+        write(offset, src);
+    }
+
+    /**
+     * Whether {@link #writeConsuming} works best on heap buffers: true for a device that
+     * transforms the bytes in place (the cipher works on heap arrays without a bounce copy);
+     * false (the default) for one that hands them to the kernel, where direct buffers save a copy.
+     */
+    default boolean prefersHeapWrites() {
+        return false;
+    }
+
     /** Makes every completed write durable. */
     void flush() throws IOException;
 

@@ -118,6 +118,22 @@ public final class EncryptedVolume implements BlockDevice {
 
     @Override
     public void write(long offset, ByteBuffer src) throws IOException {
+        write(offset, src, false);
+    }
+
+    /** Encrypts the whole sectors of {@code src} in place (no copy); partial edge sectors as in {@link #write}. */
+    @Override
+    public void writeConsuming(long offset, ByteBuffer src) throws IOException {
+        write(offset, src, !src.isReadOnly());
+    }
+
+    /** Encrypting in place is cheapest on heap arrays (no bounce copy through the cipher's buffer). */
+    @Override
+    public boolean prefersHeapWrites() {
+        return true;
+    }
+
+    private void write(long offset, ByteBuffer src, boolean inPlace) throws IOException {
         Objects.checkFromIndexSize(offset, src.remaining(), size);
         long end = offset + src.remaining();
         int pos = src.position();
@@ -129,9 +145,21 @@ public final class EncryptedVolume implements BlockDevice {
             pos += n;
             at += n;
         }
-        // Body: whole sectors, encrypted in a pooled scratch buffer, a scratch-full at a time.
+        // Body: whole sectors, encrypted in place or in a pooled scratch buffer, a scratch-full at a time.
         long bodyLen = (end - at) / sectorSize * sectorSize;
-        if (bodyLen > 0) {
+        if (bodyLen > 0 && inPlace) {
+            // A scratch-size piece at a time: it is still in cache when written, and the JDK's
+            // per-thread bounce buffer for a heap write stays that small.
+            for (long done = 0; done < bodyLen; ) {
+                int n = (int) Math.min(SCRATCH, bodyLen - done);
+                ByteBuffer piece = src.duplicate().position(pos + (int) done).limit(pos + (int) done + n);
+                cipher.encrypt(piece, (at + done) / sectorSize);
+                backing.write(dataOffset + at + done, piece);
+                done += n;
+            }
+            pos += (int) bodyLen;
+            at += bodyLen;
+        } else if (bodyLen > 0) {
             writeBody(at, src, pos, bodyLen);
             pos += (int) bodyLen;
             at += bodyLen;

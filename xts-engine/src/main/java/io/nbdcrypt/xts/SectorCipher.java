@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Encrypts and decrypts runs of whole sectors in place, each sector one XTS data unit with
@@ -22,6 +23,9 @@ import java.util.concurrent.ForkJoinTask;
  * <p>Bulk path (see {@link #DEFAULT_PARALLEL_THRESHOLD}): a request of at least
  * {@link #parallelThreshold()} bytes (and at least 128 KiB) is split into sector-aligned parts
  * of at least 64 KiB; the calling thread does one part and the pool's workers the others.
+ * Only while it is the only request in progress on this cipher, though: concurrent requests
+ * (an NBD server with a queue depth above one) already keep the cores busy, and splitting them
+ * too only adds hand-offs and blocks the caller on the join.
  */
 public final class SectorCipher implements AutoCloseable {
     /**
@@ -44,10 +48,12 @@ public final class SectorCipher implements AutoCloseable {
     private final IvRule ivRule;
     private final ForkJoinPool pool;
     private final int parallelThreshold;
+    /** Requests in progress on this cipher (shared by the copies {@link #withParallelism} makes). */
+    private final AtomicInteger active;
 
     /** @param sectorSize 512, 1024, 2048 or 4096 */
     public SectorCipher(XtsCipher xts, int sectorSize, IvRule ivRule) {
-        this(Objects.requireNonNull(xts, "xts"), null, sectorSize, ivRule, ForkJoinPool.commonPool(), DEFAULT_PARALLEL_THRESHOLD);
+        this(Objects.requireNonNull(xts, "xts"), null, sectorSize, ivRule, ForkJoinPool.commonPool(), DEFAULT_PARALLEL_THRESHOLD, new AtomicInteger());
     }
 
     /**
@@ -56,11 +62,11 @@ public final class SectorCipher implements AutoCloseable {
      */
     public static SectorCipher cbcEssiv(CbcEssivCipher cbc, int sectorSize, IvRule ivRule) {
         return new SectorCipher(null, Objects.requireNonNull(cbc, "cbc"), sectorSize, ivRule, ForkJoinPool.commonPool(),
-                DEFAULT_PARALLEL_THRESHOLD);
+                DEFAULT_PARALLEL_THRESHOLD, new AtomicInteger());
     }
 
     private SectorCipher(XtsCipher xts, CbcEssivCipher cbc, int sectorSize, IvRule ivRule, ForkJoinPool pool,
-            int parallelThreshold) {
+            int parallelThreshold, AtomicInteger active) {
         if (sectorSize < 512 || sectorSize > 4096 || Integer.bitCount(sectorSize) != 1) {
             throw new IllegalArgumentException("sector size must be 512, 1024, 2048 or 4096, got " + sectorSize);
         }
@@ -73,6 +79,7 @@ public final class SectorCipher implements AutoCloseable {
         }
         this.sectorSize = sectorSize;
         this.parallelThreshold = parallelThreshold;
+        this.active = active;
     }
 
     /**
@@ -80,7 +87,7 @@ public final class SectorCipher implements AutoCloseable {
      * {@code pool}; {@code Integer.MAX_VALUE} turns splitting off.
      */
     public SectorCipher withParallelism(ForkJoinPool pool, int thresholdBytes) {
-        return new SectorCipher(xts, cbc, sectorSize, ivRule, pool, thresholdBytes);
+        return new SectorCipher(xts, cbc, sectorSize, ivRule, pool, thresholdBytes, active);
     }
 
     /** Wipes the key of the underlying cipher; the cipher must not be used afterwards. */
@@ -146,10 +153,15 @@ public final class SectorCipher implements AutoCloseable {
         if (buf.isReadOnly()) {
             throw new java.nio.ReadOnlyBufferException();
         }
-        if (len >= parallelThreshold && len >= 2 * MIN_PART) {
-            cryptParallel(buf, firstSector, mode);
-        } else {
-            cryptRange(buf, buf.position(), len, firstSector, mode);
+        int inProgress = active.incrementAndGet();
+        try {
+            if (len >= parallelThreshold && len >= 2 * MIN_PART && inProgress == 1) {
+                cryptParallel(buf, firstSector, mode);
+            } else {
+                cryptRange(buf, buf.position(), len, firstSector, mode);
+            }
+        } finally {
+            active.decrementAndGet();
         }
     }
 

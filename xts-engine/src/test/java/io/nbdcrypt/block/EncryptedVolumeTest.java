@@ -82,7 +82,11 @@ class EncryptedVolumeTest {
         }
     }
 
-    /** Random unaligned writes against an in-memory model; then the on-disk sectors against the reference XTS. */
+    /**
+     * Random unaligned writes (heap or direct; copying {@code write}, in-place {@code writeConsuming},
+     * or {@code writeConsuming} of a read-only buffer) against an in-memory model; then the
+     * on-disk sectors against the reference XTS.
+     */
     @Test
     void writeRead_randomUnalignedRequests_matchModelAndReferenceCiphertext() throws IOException {
         SplittableRandom rnd = new SplittableRandom(SEED);
@@ -92,9 +96,19 @@ class EncryptedVolumeTest {
                 int len = 1 + rnd.nextInt(i % 10 == 0 ? 300_000 : 10_000);
                 int off = rnd.nextInt(model.length - len);
                 byte[] data = FileBlockDeviceTest.random(len, rnd.nextLong());
-                ByteBuffer src = rnd.nextBoolean() ? ByteBuffer.wrap(data) : ByteBuffer.allocateDirect(len).put(0, data);
-                v.write(off, src);
+                ByteBuffer src = rnd.nextBoolean() ? ByteBuffer.wrap(data.clone()) : ByteBuffer.allocateDirect(len).put(0, data);
+                switch (rnd.nextInt(3)) {
+                    case 0 -> {
+                        v.write(off, src);
+                        byte[] after = new byte[len];
+                        src.get(0, after);
+                        assertArrayEquals(data, after, "write must leave the caller's buffer alone");
+                    }
+                    case 1 -> v.writeConsuming(off, src);
+                    default -> v.writeConsuming(off, src.asReadOnlyBuffer());
+                }
                 assertEquals(0, src.position());
+                assertEquals(len, src.limit());
                 System.arraycopy(data, 0, model, off, len);
                 int rlen = 1 + rnd.nextInt(20_000);
                 int roff = rnd.nextInt(model.length - rlen);

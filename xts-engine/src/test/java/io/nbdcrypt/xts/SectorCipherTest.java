@@ -147,6 +147,58 @@ class SectorCipherTest {
         }
     }
 
+    /**
+     * A large request splits only while it is the only one in progress: with the pool's single
+     * worker blocked, a first request waits on its forked part, and a second, concurrent one
+     * still completes (serially) before the pool is released; both give the serial bytes.
+     */
+    @Test
+    void encrypt_concurrentLargeRequests_secondDoesNotSplit() throws Exception {
+        ForkJoinPool pool = new ForkJoinPool(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch blocked = new java.util.concurrent.CountDownLatch(1);
+        pool.execute(() -> {
+            blocked.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        byte[] key = XtsCipherPropertyTest.bytes(new SplittableRandom(SEED + 5), 64);
+        byte[] plain = XtsCipherPropertyTest.bytes(new SplittableRandom(SEED + 6), 256 * 1024);
+        IvRule rule = IvRule.dmCrypt(IvMode.PLAIN64, 0);
+        try (XtsCipher xts = XtsCipher.create(SecretBytes.copyOf(key))) {
+            SectorCipher serial = new SectorCipher(xts, 4096, rule).withParallelism(pool, Integer.MAX_VALUE);
+            SectorCipher split = serial.withParallelism(pool, 128 * 1024);
+            ByteBuffer expected = ByteBuffer.wrap(plain.clone());
+            serial.encrypt(expected, 7);
+            assertTrue(blocked.await(30, java.util.concurrent.TimeUnit.SECONDS));
+
+            ByteBuffer first = ByteBuffer.wrap(plain.clone());
+            Thread t = Thread.ofPlatform().daemon().start(() -> split.encrypt(first, 7));
+            // Wait until the first request is parked on its forked part (queued behind the blocker).
+            for (int i = 0; i < 3000 && pool.getQueuedSubmissionCount() == 0; i++) {
+                Thread.sleep(10);
+            }
+            assertEquals(1, pool.getQueuedSubmissionCount(), "the lone request should have split");
+            ByteBuffer second = ByteBuffer.wrap(plain.clone());
+            // Would wait for the blocked pool if it split as well (then get() times out).
+            java.util.concurrent.FutureTask<Void> secondRun = new java.util.concurrent.FutureTask<>(() -> split.encrypt(second, 7), null);
+            Thread.ofPlatform().daemon().start(secondRun);
+            secondRun.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertArrayEquals(expected.array(), second.array());
+            assertTrue(t.isAlive(), "the first request still waits for its part");
+            release.countDown();
+            t.join(30_000);
+            assertFalse(t.isAlive());
+            assertArrayEquals(expected.array(), first.array());
+        } finally {
+            release.countDown();
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void decryptKeepingHoles_allZeroSectorsStayZero_othersDecrypt() {
         SplittableRandom rnd = new SplittableRandom(SEED + 4);

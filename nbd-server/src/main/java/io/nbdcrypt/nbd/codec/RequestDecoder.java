@@ -20,6 +20,7 @@ public final class RequestDecoder extends ByteToMessageDecoder {
     private enum State { HEADER, PAYLOAD, SKIP_PAYLOAD, FAILED }
 
     private final int maxPayload;
+    private final boolean heapPayloads;
     private State state = State.HEADER;
     private int flags;
     private int type;
@@ -30,7 +31,16 @@ public final class RequestDecoder extends ByteToMessageDecoder {
     private ByteBuf payload;
 
     public RequestDecoder(int maxPayload) {
+        this(maxPayload, false);
+    }
+
+    /**
+     * @param heapPayloads collect write payloads in heap buffers (for a device that encrypts
+     *                     them in place) rather than direct ones (for one that passes them to the kernel)
+     */
+    public RequestDecoder(int maxPayload, boolean heapPayloads) {
         this.maxPayload = maxPayload;
+        this.heapPayloads = heapPayloads;
     }
 
     @Override
@@ -41,7 +51,8 @@ public final class RequestDecoder extends ByteToMessageDecoder {
                 // Copy into one buffer of the final size as bytes arrive: growing the
                 // decoder's cumulation instead would copy a large payload several times.
                 if (payload == null) {
-                    payload = ctx.alloc().directBuffer((int) length, (int) length);
+                    payload = heapPayloads ? ctx.alloc().heapBuffer((int) length, (int) length)
+                            : ctx.alloc().directBuffer((int) length, (int) length);
                 }
                 payload.writeBytes(in, Math.min(in.readableBytes(), payload.writableBytes()));
                 if (!payload.isWritable()) {

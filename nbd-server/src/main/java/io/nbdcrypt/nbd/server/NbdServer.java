@@ -191,7 +191,8 @@ public final class NbdServer implements AutoCloseable {
         p.replace("handler", "handler",
                 new TransmissionHandler(export, structured, workers, config.limits(), metrics));
         p.replace("encoder", "encoder", new ReplyEncoder());
-        p.replace("decoder", "decoder", new RequestDecoder(config.limits().maxPayload()));
+        p.replace("decoder", "decoder",
+                new RequestDecoder(config.limits().maxPayload(), export.device().prefersHeapWrites()));
     }
 
     /** The {@code nbd+unix://} URI of the default export (or {@code nbd://} when only TCP is used). */

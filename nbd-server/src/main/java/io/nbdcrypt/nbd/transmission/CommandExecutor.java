@@ -38,7 +38,8 @@ final class CommandExecutor {
             return switch (r.type()) {
                 case CMD_READ -> read(r);
                 case CMD_WRITE -> {
-                    device.write(r.offset(), nioView(r.payload()));
+                    // The payload is released right after: the device may encrypt it in place.
+                    device.writeConsuming(r.offset(), nioView(r.payload()));
                     yield afterWrite(r);
                 }
                 case CMD_FLUSH -> {

@@ -8,6 +8,8 @@ import io.nbdcrypt.nbd.testing.LeakCheck;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith(LeakCheck.class)
@@ -25,9 +27,11 @@ class RequestDecoderTest {
         assertFalse(ch.finish());
     }
 
-    @Test
-    void decode_writeWithPayloadInPieces_carriesThePayload() {
-        EmbeddedChannel ch = new EmbeddedChannel(new RequestDecoder(1 << 20));
+    /** Heap payloads for devices that encrypt in place, direct ones otherwise; the same bytes either way. */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void decode_writeWithPayloadInPieces_carriesThePayload(boolean heapPayloads) {
+        EmbeddedChannel ch = new EmbeddedChannel(new RequestDecoder(1 << 20, heapPayloads));
         ch.writeInbound(Unpooled.wrappedBuffer(bytes(WRITE_FUA_4 + "dead")));
         assertNull(ch.readInbound());
         ch.writeInbound(Unpooled.wrappedBuffer(bytes("beef" + READ)));
@@ -36,6 +40,8 @@ class RequestDecoderTest {
         assertEquals(1, w.type());
         assertEquals(0xaa, w.cookie());
         assertEquals(3, w.offset());
+        assertEquals(heapPayloads, w.payload().hasArray(), "heap payload");
+        assertEquals(!heapPayloads, w.payload().isDirect(), "direct payload");
         assertEquals("deadbeef", Hex.drain(w.payload()));
         NbdRequest r = ch.readInbound();
         assertEquals(0, r.type());
