@@ -2,6 +2,7 @@ package io.nbdcrypt.luks1;
 
 import io.nbdcrypt.crypto.kdf.HashAlgorithm;
 import io.nbdcrypt.luks2.LuksFormatException;
+import io.nbdcrypt.luks2.disk.FixedText;
 import io.nbdcrypt.luks2.keyslot.KdfFloor;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -60,9 +61,9 @@ public record Luks1Header(Luks1Cipher cipher, HashAlgorithm hash, long payloadOf
         if (version != 1) {
             throw new LuksFormatException("luks1.version", "version " + version + " is not LUKS1");
         }
-        String cipherName = text(in, 32, "luks1.cipher_name");
-        String cipherMode = text(in, 32, "luks1.cipher_mode");
-        String hashSpec = text(in, 32, "luks1.hash_spec");
+        String cipherName = FixedText.read(in, 32, "luks1.cipher_name");
+        String cipherMode = FixedText.read(in, 32, "luks1.cipher_mode");
+        String hashSpec = FixedText.read(in, 32, "luks1.hash_spec");
         long payloadOffset = Integer.toUnsignedLong(in.getInt()) * 512;
         int keyBytes = in.getInt();
         byte[] mkDigest = new byte[20];
@@ -70,7 +71,7 @@ public record Luks1Header(Luks1Cipher cipher, HashAlgorithm hash, long payloadOf
         byte[] mkSalt = new byte[32];
         in.get(mkSalt);
         int mkIterations = in.getInt();
-        String uuid = text(in, 40, "luks1.uuid");
+        String uuid = FixedText.read(in, 40, "luks1.uuid");
         Luks1Cipher cipher = Luks1Cipher.parse(cipherName, cipherMode);
         HashAlgorithm hash;
         try {
@@ -125,21 +126,5 @@ public record Luks1Header(Luks1Cipher cipher, HashAlgorithm hash, long payloadOf
             throw new LuksFormatException("luks1.payload_offset", "data at " + payloadOffset + " overlaps the header");
         }
         return new Luks1Header(cipher, hash, payloadOffset, keyBytes, mkDigest, mkSalt, mkIterations, uuid, slots);
-    }
-
-    private static String text(ByteBuffer in, int len, String field) throws LuksFormatException {
-        byte[] raw = new byte[len];
-        in.get(raw);
-        int end = 0;
-        while (end < len && raw[end] != 0) {
-            if (raw[end] < 0x20 || raw[end] > 0x7e) {
-                throw new LuksFormatException(field, "contains a byte that is not printable ASCII");
-            }
-            end++;
-        }
-        if (end == len) {
-            throw new LuksFormatException(field, "is not NUL-terminated");
-        }
-        return new String(raw, 0, end, StandardCharsets.US_ASCII);
     }
 }

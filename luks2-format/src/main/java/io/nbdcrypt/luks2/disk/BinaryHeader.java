@@ -66,12 +66,12 @@ public record BinaryHeader(boolean secondary, int version, long hdrSize, long se
         int version = Short.toUnsignedInt(b.getShort());
         long hdrSize = b.getLong();
         long seqid = b.getLong();
-        String label = text(b, LABEL_LEN, "binary.label");
-        String csumAlg = text(b, CSUM_ALG_LEN, "binary.checksum_alg");
+        String label = FixedText.read(b, LABEL_LEN, "binary.label");
+        String csumAlg = FixedText.read(b, CSUM_ALG_LEN, "binary.checksum_alg");
         byte[] salt = new byte[SALT_LEN];
         b.get(salt);
-        String uuid = text(b, UUID_LEN, "binary.uuid");
-        String subsystem = text(b, SUBSYSTEM_LEN, "binary.subsystem");
+        String uuid = FixedText.read(b, UUID_LEN, "binary.uuid");
+        String subsystem = FixedText.read(b, SUBSYSTEM_LEN, "binary.subsystem");
         long hdrOffset = b.getLong();
         byte[] csum = Arrays.copyOfRange(block, CSUM_OFFSET, CSUM_OFFSET + CSUM_LEN);
         return new BinaryHeader(secondary, version, hdrSize, seqid, label, csumAlg, salt, uuid, subsystem, hdrOffset, csum);
@@ -98,22 +98,6 @@ public record BinaryHeader(boolean secondary, int version, long hdrSize, long se
     public BinaryHeader with(boolean secondaryCopy, long newHdrOffset, long newSeqid, byte[] newSalt) {
         return new BinaryHeader(secondaryCopy, version, hdrSize, newSeqid, label, checksumAlg, newSalt, uuid, subsystem,
                 newHdrOffset, new byte[CSUM_LEN]);
-    }
-
-    private static String text(ByteBuffer b, int len, String field) throws LuksFormatException {
-        byte[] raw = new byte[len];
-        b.get(raw);
-        int end = 0;
-        while (end < len && raw[end] != 0) {
-            if (raw[end] < 0x20 || raw[end] > 0x7e) {
-                throw new LuksFormatException(field, "contains a byte that is not printable ASCII");
-            }
-            end++;
-        }
-        if (end == len) {
-            throw new LuksFormatException(field, "is not NUL-terminated within its " + len + " bytes");
-        }
-        return new String(raw, 0, end, StandardCharsets.US_ASCII);
     }
 
     /** Writes {@code s} NUL-padded; callers checked it fits with its NUL ({@link #checkText}). */
