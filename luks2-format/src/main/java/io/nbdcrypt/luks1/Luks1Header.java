@@ -5,7 +5,6 @@ import io.nbdcrypt.luks2.LuksFormatException;
 import io.nbdcrypt.luks2.disk.FixedText;
 import io.nbdcrypt.luks2.keyslot.KdfFloor;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
