@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -165,21 +166,50 @@ public final class SectorCipher implements AutoCloseable {
         }
     }
 
-    /** Splits into sector-aligned parts; the caller does the first, the pool the rest. */
+    /**
+     * Splits into sector-aligned parts; the caller does the first, the pool the rest. Each
+     * part runs once, by whoever claims it first: after its own part the caller claims (and
+     * runs) every part no worker has started, and waits only for parts a worker is running.
+     * So a busy or worker-less pool (common pool parallelism 0) delays nothing and cannot hang.
+     */
     private void cryptParallel(ByteBuffer buf, long firstSector, Mode mode) {
         int len = buf.remaining();
         int parts = Math.min(pool.getParallelism() + 1, len / MIN_PART);
         int per = (len / parts + sectorSize - 1) / sectorSize * sectorSize;
         int base = buf.position();
-        List<ForkJoinTask<?>> forked = new ArrayList<>(parts - 1);
+        List<Part> forked = new ArrayList<>(parts - 1);
         for (int at = per; at < len; at += per) {
             int partOff = at;
             int partLen = Math.min(per, len - at);
-            forked.add(pool.submit(() -> cryptRange(buf, base + partOff, partLen, firstSector + partOff / sectorSize, mode)));
+            Part part = new Part(() -> cryptRange(buf, base + partOff, partLen, firstSector + partOff / sectorSize, mode));
+            part.task = pool.submit(part::runIfUnclaimed);
+            forked.add(part);
         }
         cryptRange(buf, base, Math.min(per, len), firstSector, mode);
-        for (ForkJoinTask<?> t : forked) {
-            t.join();
+        for (Part part : forked) {
+            if (!part.runIfUnclaimed()) {
+                part.task.join();
+            }
+        }
+    }
+
+    /** One part of a split request, run exactly once by the first thread to claim it. */
+    private static final class Part {
+        private final Runnable work;
+        private final AtomicBoolean claimed = new AtomicBoolean();
+        ForkJoinTask<?> task;
+
+        Part(Runnable work) {
+            this.work = work;
+        }
+
+        /** Runs the part if nobody has; returns whether this call ran it. */
+        boolean runIfUnclaimed() {
+            if (!claimed.compareAndSet(false, true)) {
+                return false;
+            }
+            work.run();
+            return true;
         }
     }
 
