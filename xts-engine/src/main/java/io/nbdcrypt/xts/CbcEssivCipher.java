@@ -9,7 +9,6 @@ import java.nio.ByteOrder;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import javax.crypto.Cipher;
 import javax.crypto.ShortBufferException;
 import javax.crypto.spec.IvParameterSpec;
@@ -36,9 +35,7 @@ public final class CbcEssivCipher implements AutoCloseable {
     private final RawAesKey dataKey;
     private final RawAesKey essivKey;
     private final int keyBytes;
-    private final AtomicReferenceArray<Worker> pool =
-            new AtomicReferenceArray<>(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
-    private volatile boolean closed;
+    private final WorkerPool<Worker> pool = new WorkerPool<>("CbcEssivCipher", this::newWorker, Worker::wipe);
 
     private CbcEssivCipher(RawAesKey dataKey, RawAesKey essivKey, int keyBytes) {
         this.dataKey = dataKey;
@@ -57,7 +54,7 @@ public final class CbcEssivCipher implements AutoCloseable {
         try {
             salt = MessageDigest.getInstance("SHA-256").digest(raw);
             CbcEssivCipher c = new CbcEssivCipher(new RawAesKey(raw, 0, len), new RawAesKey(salt, 0, salt.length), len);
-            c.release(c.newWorker());
+            c.pool.release(c.newWorker());
             return c;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("SHA-256 unavailable", e);
@@ -73,20 +70,14 @@ public final class CbcEssivCipher implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
+        pool.close();
         dataKey.destroy();
         essivKey.destroy();
-        for (int i = 0; i < pool.length(); i++) {
-            Worker w = pool.getAndSet(i, null);
-            if (w != null) {
-                w.wipe();
-            }
-        }
     }
 
     @Override
     public String toString() {
-        return "CbcEssivCipher[AES-" + keyBytes * 8 + "-CBC-ESSIV:SHA256" + (closed ? ", closed]" : "]");
+        return "CbcEssivCipher[AES-" + keyBytes * 8 + "-CBC-ESSIV:SHA256" + (pool.isClosed() ? ", closed]" : "]");
     }
 
     /**
@@ -96,7 +87,7 @@ public final class CbcEssivCipher implements AutoCloseable {
      */
     void crypt(ByteBuffer buf, int at, int len, int sectorSize, IvRule rule, long firstSector, boolean encrypt,
             boolean keepHoles) {
-        Worker w = borrow();
+        Worker w = pool.borrow();
         try {
             if (buf.hasArray()) {
                 cryptArray(w, buf.array(), buf.arrayOffset() + at, len, sectorSize, rule, firstSector, encrypt, keepHoles);
@@ -110,7 +101,7 @@ public final class CbcEssivCipher implements AutoCloseable {
                 done += n;
             }
         } finally {
-            release(w);
+            pool.release(w);
         }
     }
 
@@ -173,38 +164,6 @@ public final class CbcEssivCipher implements AutoCloseable {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-CBC failed", e);
         }
-    }
-
-    private Worker borrow() {
-        if (closed) {
-            throw new IllegalStateException("CbcEssivCipher is closed");
-        }
-        int n = pool.length();
-        int start = (int) (Thread.currentThread().threadId() % n);
-        for (int i = 0; i < n; i++) {
-            Worker w = pool.get((start + i) % n);
-            if (w != null && pool.compareAndSet((start + i) % n, w, null)) {
-                return w;
-            }
-        }
-        return newWorker();
-    }
-
-    private void release(Worker w) {
-        if (!closed) {
-            int n = pool.length();
-            int start = (int) (Thread.currentThread().threadId() % n);
-            for (int i = 0; i < n; i++) {
-                int slot = (start + i) % n;
-                if (pool.get(slot) == null && pool.compareAndSet(slot, null, w)) {
-                    if (closed && pool.compareAndSet(slot, w, null)) {
-                        w.wipe();
-                    }
-                    return;
-                }
-            }
-        }
-        w.wipe();
     }
 
     private Worker newWorker() {

@@ -4,7 +4,6 @@ import io.nbdcrypt.crypto.KeyAccess;
 import io.nbdcrypt.crypto.SecretBytes;
 import java.security.GeneralSecurityException;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import javax.crypto.Cipher;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -30,14 +29,13 @@ public final class XtsCipher implements AutoCloseable {
     private final RawAesKey dataKey;
     private final RawAesKey tweakKey;
     private final int keyBytes;
-    private final AtomicReferenceArray<XtsWorker> pool;
-    private volatile boolean closed;
+    private final WorkerPool<XtsWorker> pool;
 
     private XtsCipher(RawAesKey dataKey, RawAesKey tweakKey, int keyBytes) {
         this.dataKey = dataKey;
         this.tweakKey = tweakKey;
         this.keyBytes = keyBytes;
-        this.pool = new AtomicReferenceArray<>(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
+        this.pool = new WorkerPool<>("XtsCipher", this::newWorker, this::retire);
     }
 
     /**
@@ -90,28 +88,22 @@ public final class XtsCipher implements AutoCloseable {
 
     /** Whether {@link #close()} was called. */
     public boolean isClosed() {
-        return closed;
+        return pool.isClosed();
     }
 
     @Override
     public void close() {
-        if (closed) {
+        if (pool.isClosed()) {
             return;
         }
-        closed = true;
+        pool.close();
         dataKey.destroy();
         tweakKey.destroy();
-        for (int i = 0; i < pool.length(); i++) {
-            XtsWorker w = pool.getAndSet(i, null);
-            if (w != null) {
-                retire(w);
-            }
-        }
     }
 
     @Override
     public String toString() {
-        return "XtsCipher[XTS-AES-" + (keyBytes * 4) + (closed ? ", closed]" : "]");
+        return "XtsCipher[XTS-AES-" + (keyBytes * 4) + (pool.isClosed() ? ", closed]" : "]");
     }
 
     private void crypt(byte[] tweakIn, byte[] data, int off, int len, boolean encrypt) {
@@ -171,40 +163,13 @@ public final class XtsCipher implements AutoCloseable {
         }
     }
 
-    /** A worker for this call: from the pool when one is free, else a new one. Never blocks. */
+    /** A worker for one call; return it with {@link #release}. Never blocks. */
     XtsWorker borrow() {
-        if (closed) {
-            throw new IllegalStateException("XtsCipher is closed");
-        }
-        int n = pool.length();
-        int start = (int) (Thread.currentThread().threadId() % n);
-        for (int i = 0; i < n; i++) {
-            int slot = (start + i) % n;
-            XtsWorker w = pool.get(slot);
-            if (w != null && pool.compareAndSet(slot, w, null)) {
-                return w;
-            }
-        }
-        return newWorker();
+        return pool.borrow();
     }
 
-    /** Returns {@code w} to the pool (or wipes it when the pool is full or the cipher closed). */
     void release(XtsWorker w) {
-        if (!closed) {
-            int n = pool.length();
-            int start = (int) (Thread.currentThread().threadId() % n);
-            for (int i = 0; i < n; i++) {
-                int slot = (start + i) % n;
-                if (pool.get(slot) == null && pool.compareAndSet(slot, null, w)) {
-                    // close() may have drained the pool between our check and the CAS: take it back out.
-                    if (closed && pool.compareAndSet(slot, w, null)) {
-                        retire(w);
-                    }
-                    return;
-                }
-            }
-        }
-        retire(w);
+        pool.release(w);
     }
 
     private XtsWorker newWorker() {

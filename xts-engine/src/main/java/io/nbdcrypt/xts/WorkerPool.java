@@ -1,0 +1,83 @@
+package io.nbdcrypt.xts;
+
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * A small lock-free pool of per-call workers (JCE ciphers plus scratch buffers, which are not
+ * shareable between threads). Borrowing never blocks: with no free worker a new one is made.
+ * After {@link #close()} every worker, pooled or returned later, is handed to {@code retire}
+ * (which wipes it) and borrowing fails.
+ */
+final class WorkerPool<W> {
+    private final AtomicReferenceArray<W> slots =
+            new AtomicReferenceArray<>(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
+    private final String owner;
+    private final Supplier<W> factory;
+    private final Consumer<W> retire;
+    private volatile boolean closed;
+
+    /** @param owner names the cipher in the "is closed" error */
+    WorkerPool(String owner, Supplier<W> factory, Consumer<W> retire) {
+        this.owner = owner;
+        this.factory = factory;
+        this.retire = retire;
+    }
+
+    /** A worker for one call: a pooled one when free, else a new one. */
+    W borrow() {
+        if (closed) {
+            throw new IllegalStateException(owner + " is closed");
+        }
+        int n = slots.length();
+        int start = startSlot(n);
+        for (int i = 0; i < n; i++) {
+            int slot = (start + i) % n;
+            W w = slots.get(slot);
+            if (w != null && slots.compareAndSet(slot, w, null)) {
+                return w;
+            }
+        }
+        return factory.get();
+    }
+
+    /** Returns {@code w} to the pool, or retires it when the pool is full or closed. */
+    void release(W w) {
+        if (!closed) {
+            int n = slots.length();
+            int start = startSlot(n);
+            for (int i = 0; i < n; i++) {
+                int slot = (start + i) % n;
+                if (slots.get(slot) == null && slots.compareAndSet(slot, null, w)) {
+                    // close() may have drained the pool between our check and the CAS: take it back out.
+                    if (closed && slots.compareAndSet(slot, w, null)) {
+                        retire.accept(w);
+                    }
+                    return;
+                }
+            }
+        }
+        retire.accept(w);
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    /** Refuses further borrowing and retires every pooled worker. */
+    void close() {
+        closed = true;
+        for (int i = 0; i < slots.length(); i++) {
+            W w = slots.getAndSet(i, null);
+            if (w != null) {
+                retire.accept(w);
+            }
+        }
+    }
+
+    /** Threads start at different slots so they rarely contend for the same one. */
+    private static int startSlot(int n) {
+        return (int) (Thread.currentThread().threadId() % n);
+    }
+}
