@@ -4,6 +4,7 @@ import io.nbdcrypt.crypto.KeyAccess;
 import io.nbdcrypt.crypto.SecretBytes;
 import java.security.GeneralSecurityException;
 import java.util.Objects;
+import java.util.function.Supplier;
 import javax.crypto.Cipher;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -29,12 +30,14 @@ public final class XtsCipher implements AutoCloseable {
     private final RawAesKey dataKey;
     private final RawAesKey tweakKey;
     private final int keyBytes;
+    private final Supplier<TweakMask> masks;
     private final WorkerPool<XtsWorker> pool;
 
-    private XtsCipher(RawAesKey dataKey, RawAesKey tweakKey, int keyBytes) {
+    private XtsCipher(RawAesKey dataKey, RawAesKey tweakKey, int keyBytes, Supplier<TweakMask> masks) {
         this.dataKey = dataKey;
         this.tweakKey = tweakKey;
         this.keyBytes = keyBytes;
+        this.masks = masks;
         this.pool = new WorkerPool<>("XtsCipher", this::newWorker, this::retire);
     }
 
@@ -44,6 +47,11 @@ public final class XtsCipher implements AutoCloseable {
      * @throws IllegalArgumentException if the key is not 32 or 64 bytes, or K1 == K2
      */
     public static XtsCipher create(SecretBytes key) {
+        return create(key, TweakMask::create);
+    }
+
+    /** {@link #create(SecretBytes)} with a chosen {@link TweakMask} implementation (tests compare both). */
+    static XtsCipher create(SecretBytes key, Supplier<TweakMask> masks) {
         int len = key.length();
         if (len != 32 && len != 64) {
             throw new IllegalArgumentException("XTS key must be 32 or 64 bytes (XTS-AES-128/256), got " + len);
@@ -54,7 +62,7 @@ public final class XtsCipher implements AutoCloseable {
             if (halvesEqual(raw, half)) {
                 throw new IllegalArgumentException("XTS key halves K1 and K2 are equal (refused by IEEE 1619 / FIPS 140)");
             }
-            XtsCipher c = new XtsCipher(new RawAesKey(raw, 0, half), new RawAesKey(raw, half, half), len);
+            XtsCipher c = new XtsCipher(new RawAesKey(raw, 0, half), new RawAesKey(raw, half, half), len, masks);
             c.release(c.newWorker()); // fail now, not on first use, if AES is unavailable
             return c;
         } finally {
@@ -174,7 +182,7 @@ public final class XtsCipher implements AutoCloseable {
 
     private XtsWorker newWorker() {
         try {
-            return new XtsWorker(dataKey, tweakKey);
+            return new XtsWorker(dataKey, tweakKey, masks.get());
         } catch (GeneralSecurityException | IllegalStateException e) {
             throw new IllegalStateException("AES/ECB/NoPadding unavailable or key rejected", e);
         }

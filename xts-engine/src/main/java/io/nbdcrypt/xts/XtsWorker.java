@@ -1,8 +1,6 @@
 package io.nbdcrypt.xts;
 
-import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.security.GeneralSecurityException;
 import java.util.Arrays;
 import javax.crypto.Cipher;
@@ -10,26 +8,18 @@ import javax.crypto.SecretKey;
 import javax.crypto.ShortBufferException;
 
 /**
- * One thread's XTS machinery: its own JCE ciphers (they are not shareable) and scratch
- * buffers, so the hot path allocates nothing. Borrowed from {@link XtsCipher}'s pool for the
- * length of one call.
+ * One thread's XTS machinery: its own JCE ciphers (they are not shareable), its
+ * {@link TweakMask} and scratch buffers, so the hot path allocates nothing. Borrowed from
+ * {@link XtsCipher}'s pool for the length of one call.
  *
  * <p>Why this shape: the JDK's AES/ECB intrinsic is fast only when called on kilobytes at a
  * time, so instead of one AES call per 16-byte block we (1) encrypt the initial tweaks of many
  * data units in one ECB call under K2, then per piece of up to {@link #PIECE} bytes (2) expand
- * each unit's tweak sequence T_j = T_0 * alpha^j into a long[] with 64-bit arithmetic,
- * (3) XOR it into the data, (4) run ONE ECB call under K1 over the piece in place, (5) XOR
- * the tweaks in again. Measured per 4 KiB in isolation (thread CPU time, busy 2-core EPYC,
- * JDK 25): ECB ~340 ns (two 2 KiB calls ~335 ns), expansion alone ~220 ns (a chain of
- * dependent shifts, ~2.5 cycles per block), each XOR pass ~60 ns. The previous shape fused
- * the expansion with the first XOR over a byte[] stream: ~255 ns plus ~120-150 ns for the
- * second XOR; the split shape with a long[] stream is ~335 ns for all three, and 2 KiB pieces
- * gain a few percent more. Measured no faster, so not used: 8 independent chains advanced by
- * alpha^8 with a 256-entry reduction table, through the stream array (~225 ns expansion alone,
- * ~295 ns fused with the XOR) or with the reduction as shifts instead of a table (slower);
- * 4 chains in locals with a 16-entry table (~470 ns); MemorySegment views for the XOR (same
- * as the VarHandle loop); earlier: 2- or 4-chain recurrences with alpha^2/alpha^4 steps, a
- * byte-loop XOR (~10x slower, not vectorized), and a 4-chain Vector API version (incubator).
+ * each unit's tweak sequence T_j = T_0 * alpha^j and XOR it into the data, keeping it in a
+ * long[] stream, (3) run ONE ECB call under K1 over the piece in place, (4) XOR the stream in
+ * again. Measured per 4 KiB (thread CPU time, 2-core EPYC, JDK 25): ECB ~340 ns (two 2 KiB
+ * calls ~335 ns); steps 2 and 4 ~320 ns scalar, ~215 ns with the Vector API (see the two
+ * {@link TweakMask} implementations for what else was tried).
  */
 final class XtsWorker {
     /** Bytes of data per ECB call. JCE ECB throughput on this class of CPU peaks at 4-8 KiB per call. */
@@ -44,11 +34,12 @@ final class XtsWorker {
      */
     static final int PIECE = 2048;
 
-    private static final VarHandle LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LE = TweakMask.LE;
 
     final Cipher dataEnc;
     final Cipher dataDec;
     final Cipher tweakEnc;
+    private final TweakMask mask;
     /** Initial tweak of each data unit (16 bytes each): IVs, encrypted in place by {@link #encryptTweaks}. */
     final byte[] tweaks = new byte[16 * MAX_UNITS];
     /** The expanded tweak stream of the current piece, as the little-endian longs XOR-ed into the data. */
@@ -58,7 +49,8 @@ final class XtsWorker {
     /** Scratch blocks for ciphertext stealing. */
     final byte[] block = new byte[32];
 
-    XtsWorker(SecretKey dataKey, SecretKey tweakKey) throws GeneralSecurityException {
+    XtsWorker(SecretKey dataKey, SecretKey tweakKey, TweakMask mask) throws GeneralSecurityException {
+        this.mask = mask;
         dataEnc = Cipher.getInstance("AES/ECB/NoPadding");
         dataDec = Cipher.getInstance("AES/ECB/NoPadding");
         tweakEnc = Cipher.getInstance("AES/ECB/NoPadding");
@@ -99,30 +91,12 @@ final class XtsWorker {
         }
     }
 
-    /** {@link #xex} over at most {@link #PIECE} bytes: expand the tweaks, XOR, one ECB call, XOR. */
+    /** {@link #xex} over at most {@link #PIECE} bytes: expand and XOR the tweaks, one ECB call, XOR again. */
     private void xexPiece(byte[] data, int off, int unitLen, int firstUnit, int units, boolean encrypt) {
         int len = unitLen * units;
-        long[] t = stream;
-        int q = 0;
-        for (int u = firstUnit, end = firstUnit + units; u < end; u++) {
-            int slot = 16 * u;
-            long lo = (long) LE.get(tweaks, slot);
-            long hi = (long) LE.get(tweaks, slot + 8);
-            // Expansion alone: the loop is bound by the shift chain's latency, and the XORs below vectorize.
-            for (int stop = q + unitLen / 8; q < stop; q += 2) {
-                t[q] = lo;
-                t[q + 1] = hi;
-                // Multiply by alpha: shift the 128-bit little-endian value left by one, fold the carry back as 0x87.
-                long carry = (hi >> 63) & 0x87;
-                hi = (hi << 1) | (lo >>> 63);
-                lo = (lo << 1) ^ carry;
-            }
-            LE.set(tweaks, slot, lo);
-            LE.set(tweaks, slot + 8, hi);
-        }
-        xor(data, off, t, len);
+        mask.maskIn(data, off, unitLen, tweaks, firstUnit, units, stream);
         ecb(encrypt ? dataEnc : dataDec, data, off, len);
-        xor(data, off, t, len);
+        TweakMask.maskOut(data, off, stream, len);
     }
 
     /** One 16-byte XEX block at {@code data[off..]} under the given tweak (lo, hi); used for ciphertext stealing. */
@@ -148,17 +122,6 @@ final class XtsWorker {
         Arrays.fill(stream, 0L);
         Arrays.fill(bounce, (byte) 0);
         Arrays.fill(block, (byte) 0);
-    }
-
-    /**
-     * data ^= stream, 64 bits at a time. With the stream in a long[] (it cannot alias the
-     * byte[] data) C2 runs this about twice as fast as with the stream in a second byte[]
-     * (4 KiB: ~60 vs ~120 ns); a byte loop is ~10x slower.
-     */
-    private static void xor(byte[] data, int off, long[] t, int len) {
-        for (int i = 0; i < len / 8; i++) {
-            LE.set(data, off + 8 * i, (long) LE.get(data, off + 8 * i) ^ t[i]);
-        }
     }
 
     private static void ecb(Cipher c, byte[] data, int off, int len) {

@@ -80,7 +80,7 @@ class XtsKnownAnswerTest {
         int refused = 0;
         int stealing = 0;
         for (XtsVector v : vectors) {
-            if (impl == XtsImplementation.FAST && v.keyHalvesEqual()) {
+            if (impl.isEngine() && v.keyHalvesEqual()) {
                 // Vector 1 has K1 == K2: the engine must refuse the key rather than encrypt.
                 assertThrows(IllegalArgumentException.class, () -> XtsCipher.create(SecretBytes.copyOf(v.key())), v.toString());
                 refused++;
@@ -95,7 +95,7 @@ class XtsKnownAnswerTest {
                 impl, ran, stealing, refused);
         assertEquals(19, ran + refused);
         assertEquals(4, stealing);
-        assertEquals(impl == XtsImplementation.FAST ? 1 : 0, refused);
+        assertEquals(impl.isEngine() ? 1 : 0, refused);
     }
 
     @Test

@@ -1,0 +1,69 @@
+package io.nbdcrypt.xts;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
+/**
+ * The XTS work around the ECB call: expand each data unit's tweak sequence
+ * T_j = T_0 * alpha^j, XOR it into the data before AES while saving it in a stream, and XOR
+ * the saved stream in again after AES. Two implementations give the same bytes:
+ * {@link ScalarTweakMask} (64-bit arithmetic, any JVM) and {@link VectorTweakMask} (the
+ * incubating Vector API, several tweaks per SIMD register). {@link #create()} picks the vector
+ * one when the JVM runs with {@code --add-modules jdk.incubator.vector} and has SIMD
+ * registers of at least 256 bits; {@code -Dnbdcrypt.xts.simd=false} forces the scalar one.
+ *
+ * <p>An instance holds scratch and belongs to one {@link XtsWorker}, so to one thread at a time.
+ */
+abstract class TweakMask {
+    static final VarHandle LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * XORs the tweak sequences of {@code units} data units of {@code unitLen} bytes (a multiple
+     * of 16) into {@code data[off..]} and writes them, as little-endian longs, to
+     * {@code stream[0..]}. Unit {@code u}'s current tweak is read from {@code tweaks[16 * u..]}
+     * (little-endian lo, hi) and replaced by the tweak that follows its last block.
+     */
+    abstract void maskIn(byte[] data, int off, int unitLen, byte[] tweaks, int firstUnit, int units, long[] stream);
+
+    /**
+     * data ^= stream over {@code len} bytes, 64 bits at a time. C2 vectorizes this loop on its
+     * own (the stream is a long[] and cannot alias the byte[] data): ~60 ns per 4 KiB, no
+     * slower than the Vector API version of it.
+     */
+    static void maskOut(byte[] data, int off, long[] stream, int len) {
+        for (int i = 0; i < len / 8; i++) {
+            LE.set(data, off + 8 * i, (long) LE.get(data, off + 8 * i) ^ stream[i]);
+        }
+    }
+
+    /** The faster implementation this JVM can run (see the class comment). */
+    static TweakMask create() {
+        return Selection.SIMD ? new VectorTweakMask() : new ScalarTweakMask();
+    }
+
+    /** Which implementation {@link #create()} returns here: "vector" or "scalar". */
+    static String selected() {
+        return Selection.SIMD ? "vector" : "scalar";
+    }
+
+    /**
+     * The choice, made on first use. A holder rather than a static of TweakMask: the check
+     * initializes VectorTweakMask, a subclass, which must not find its superclass half-initialized.
+     */
+    private static final class Selection {
+        static final boolean SIMD = simdUsable();
+    }
+
+    private static boolean simdUsable() {
+        if (!Boolean.parseBoolean(System.getProperty("nbdcrypt.xts.simd", "true"))) {
+            return false;
+        }
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()
+                || ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) { // its registers hold the data's LE longs
+            return false;
+        }
+        // Loaded only now that the module is known to be there; below 256 bits it does not pay.
+        return VectorTweakMask.preferredBits() >= 256;
+    }
+}
