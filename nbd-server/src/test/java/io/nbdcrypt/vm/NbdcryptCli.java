@@ -95,7 +95,7 @@ final class NbdcryptCli {
 
     private static List<String> command(List<String> args) {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
+        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "--add-modules=jdk.incubator.vector"));
         String jar = System.getProperty("nbdcrypt.jar", "");
         if (!jar.isEmpty() && Files.isRegularFile(Path.of(jar))) {
             cmd.addAll(List.of("-jar", jar));
