@@ -1,9 +1,11 @@
 package io.nbdcrypt.cli;
 
+import io.nbdcrypt.block.EncryptedVolume;
 import io.nbdcrypt.nbd.backend.Export;
 import io.nbdcrypt.nbd.backend.ExportRegistry;
 import io.nbdcrypt.nbd.server.NbdServer;
 import io.nbdcrypt.nbd.server.ServerConfig;
+import io.nbdcrypt.xts.XtsCipher;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.List;
@@ -21,6 +23,10 @@ final class ServeLoop {
         Export export = new Export(options.exportName, volume.description(), volume.device(), options.readOnly,
                 options.allowDiscards);
         ExportRegistry registry = new ExportRegistry(List.of(export), volume.secrets());
+        if (volume.device() instanceof EncryptedVolume && !XtsCipher.usesSimdTweaks()) {
+            System.err.println("nbdcrypt: note: XTS tweaks computed without SIMD; run the JVM with"
+                    + " --add-modules=jdk.incubator.vector (./nbdcrypt does) for about 15% more throughput");
+        }
         NbdServer server;
         try {
             server = NbdServer.start(registry, config);
