@@ -10,21 +10,11 @@ import io.nbdcrypt.crypto.SecretBytes;
 enum XtsImplementation {
     ENGINE {
         @Override
-        byte[] crypt(byte[] key, byte[] tweak, byte[] data, boolean encrypt) {
-            return run(this, key, tweak, data, encrypt);
-        }
-
-        @Override
         XtsCipher newCipher(SecretBytes key) {
             return XtsCipher.create(key);
         }
     },
     ENGINE_SCALAR_MASK {
-        @Override
-        byte[] crypt(byte[] key, byte[] tweak, byte[] data, boolean encrypt) {
-            return run(this, key, tweak, data, encrypt);
-        }
-
         @Override
         XtsCipher newCipher(SecretBytes key) {
             return XtsCipher.create(key, ScalarTweakMask::new);
@@ -37,7 +27,18 @@ enum XtsImplementation {
         }
     };
 
-    abstract byte[] crypt(byte[] key, byte[] tweak, byte[] data, boolean encrypt);
+    /** One data unit through this implementation, in a copy of {@code data}. */
+    byte[] crypt(byte[] key, byte[] tweak, byte[] data, boolean encrypt) {
+        byte[] out = data.clone();
+        try (SecretBytes k = SecretBytes.copyOf(key); XtsCipher c = newCipher(k)) {
+            if (encrypt) {
+                c.encrypt(tweak, out, 0, out.length);
+            } else {
+                c.decrypt(tweak, out, 0, out.length);
+            }
+        }
+        return out;
+    }
 
     /** A cipher of this kind; only for the engines. */
     XtsCipher newCipher(SecretBytes key) {
@@ -47,17 +48,5 @@ enum XtsImplementation {
     /** Whether this is our engine, which must refuse K1 == K2 (the reference does not check). */
     boolean isEngine() {
         return this != REFERENCE;
-    }
-
-    private static byte[] run(XtsImplementation impl, byte[] key, byte[] tweak, byte[] data, boolean encrypt) {
-        byte[] out = data.clone();
-        try (SecretBytes k = SecretBytes.copyOf(key); XtsCipher c = impl.newCipher(k)) {
-            if (encrypt) {
-                c.encrypt(tweak, out, 0, out.length);
-            } else {
-                c.decrypt(tweak, out, 0, out.length);
-            }
-        }
-        return out;
     }
 }
