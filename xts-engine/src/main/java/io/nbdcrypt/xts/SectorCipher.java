@@ -49,7 +49,12 @@ public final class SectorCipher implements AutoCloseable {
     private final IvRule ivRule;
     private final ForkJoinPool pool;
     private final int parallelThreshold;
-    /** Requests in progress on this cipher (shared by the copies {@link #withParallelism} makes). */
+    /**
+     * Requests large enough to split that are in progress on this cipher (shared by the copies
+     * {@link #withParallelism} makes). Small requests do not count themselves: with every
+     * request going in and out of one shared counter, two request threads pulled its cache
+     * line across cores on every call.
+     */
     private final AtomicInteger active;
 
     /** @param sectorSize 512, 1024, 2048 or 4096 */
@@ -154,9 +159,13 @@ public final class SectorCipher implements AutoCloseable {
         if (buf.isReadOnly()) {
             throw new java.nio.ReadOnlyBufferException();
         }
+        if (len < parallelThreshold || len < 2 * MIN_PART) {
+            cryptRange(buf, buf.position(), len, firstSector, mode);
+            return;
+        }
         int inProgress = active.incrementAndGet();
         try {
-            if (len >= parallelThreshold && len >= 2 * MIN_PART && inProgress == 1) {
+            if (inProgress == 1) {
                 cryptParallel(buf, firstSector, mode);
             } else {
                 cryptRange(buf, buf.position(), len, firstSector, mode);
