@@ -115,19 +115,19 @@ public final class CbcEssivCipher implements AutoCloseable {
                     LE.set(w.ivs, 16 * u, rule.mode().low64(rule.ivSector(firstSector + s + u, sectorSize)));
                     LE.set(w.ivs, 16 * u + 8, 0L);
                 }
-                update(w.essiv, w.ivs, 16 * batch);
+                update(w.essiv, w.ivs, w.essivs, 16 * batch);
                 for (int u = 0; u < batch; u++) {
                     int p = off + (s + u) * sectorSize;
                     if (!encrypt && keepHoles && isZero(a, p, sectorSize)) {
                         continue;
                     }
-                    long ivLo = (long) LE.get(w.ivs, 16 * u);
-                    long ivHi = (long) LE.get(w.ivs, 16 * u + 8);
+                    long ivLo = (long) LE.get(w.essivs, 16 * u);
+                    long ivHi = (long) LE.get(w.essivs, 16 * u + 8);
                     if (encrypt) {
                         xor16(a, p, ivLo, ivHi);
-                        doFinal(w.enc, a, p, sectorSize);
+                        doFinal(w.enc, a, p, sectorSize, w.sector);
                     } else {
-                        doFinal(w.dec, a, p, sectorSize);
+                        doFinal(w.dec, a, p, sectorSize, w.sector);
                         xor16(a, p, ivLo, ivHi);
                     }
                 }
@@ -150,17 +150,20 @@ public final class CbcEssivCipher implements AutoCloseable {
         LE.set(a, p + 8, (long) LE.get(a, p + 8) ^ hi);
     }
 
-    private static void update(Cipher c, byte[] a, int len) {
+    /** Never in place: the JDK would copy the input into a new array on every call. */
+    private static void update(Cipher c, byte[] in, byte[] out, int len) {
         try {
-            c.update(a, 0, len, a, 0);
+            c.update(in, 0, len, out, 0);
         } catch (ShortBufferException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    private static void doFinal(Cipher c, byte[] a, int p, int len) {
+    /** One sector through {@code scratch} and back: in place the JDK would allocate a copy of the input. */
+    private static void doFinal(Cipher c, byte[] a, int p, int len, byte[] scratch) {
         try {
-            c.doFinal(a, p, len, a, p);
+            c.doFinal(a, p, len, scratch, 0);
+            System.arraycopy(scratch, 0, a, p, len);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-CBC failed", e);
         }
@@ -180,6 +183,9 @@ public final class CbcEssivCipher implements AutoCloseable {
         final Cipher dec = Cipher.getInstance("AES/CBC/NoPadding");
         final Cipher essiv = Cipher.getInstance("AES/ECB/NoPadding");
         final byte[] ivs = new byte[16 * MAX_SECTORS];
+        /** ESSIV IVs: {@link #ivs} encrypted under the hashed key. */
+        final byte[] essivs = new byte[16 * MAX_SECTORS];
+        final byte[] sector = new byte[4096];
         final byte[] bounce = new byte[16 * 1024];
         final int keyBytes;
 
@@ -192,6 +198,8 @@ public final class CbcEssivCipher implements AutoCloseable {
 
         void wipe() {
             Arrays.fill(ivs, (byte) 0);
+            Arrays.fill(essivs, (byte) 0);
+            Arrays.fill(sector, (byte) 0);
             Arrays.fill(bounce, (byte) 0);
             try {
                 enc.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(new byte[keyBytes], "AES"), new IvParameterSpec(ZERO_IV));
