@@ -26,6 +26,6 @@ final class ScalarTweakMask extends TweakMask {
             LE.set(tweaks, slot, lo);
             LE.set(tweaks, slot + 8, hi);
         }
-        maskOut(data, off, stream, unitLen * units);
+        maskOut(data, off, data, off, stream, unitLen * units);
     }
 }

@@ -7,7 +7,7 @@ import java.nio.ByteOrder;
 /**
  * The XTS work around the ECB call: expand each data unit's tweak sequence
  * T_j = T_0 * alpha^j, XOR it into the data before AES while saving it in a stream, and XOR
- * the saved stream in again after AES. Two implementations give the same bytes:
+ * the saved stream into AES's output on its way back into the data. Two implementations give the same bytes:
  * {@link ScalarTweakMask} (64-bit arithmetic, any JVM) and {@link VectorTweakMask} (the
  * incubating Vector API, several tweaks per SIMD register). {@link #create()} picks the vector
  * one when the JVM runs with {@code --add-modules jdk.incubator.vector} and has SIMD
@@ -27,13 +27,13 @@ abstract class TweakMask {
     abstract void maskIn(byte[] data, int off, int unitLen, byte[] tweaks, int firstUnit, int units, long[] stream);
 
     /**
-     * data ^= stream over {@code len} bytes, 64 bits at a time. C2 vectorizes this loop on its
-     * own (the stream is a long[] and cannot alias the byte[] data): ~60 ns per 4 KiB, no
-     * slower than the Vector API version of it.
+     * {@code dst = src ^ stream} over {@code len} bytes, 64 bits at a time. C2 vectorizes this
+     * loop on its own (the stream is a long[] and cannot alias the byte[] arrays): ~60 ns per
+     * 4 KiB, no slower than the Vector API version of it.
      */
-    static void maskOut(byte[] data, int off, long[] stream, int len) {
+    static void maskOut(byte[] src, int srcOff, byte[] dst, int dstOff, long[] stream, int len) {
         for (int i = 0; i < len / 8; i++) {
-            LE.set(data, off + 8 * i, (long) LE.get(data, off + 8 * i) ^ stream[i]);
+            LE.set(dst, dstOff + 8 * i, (long) LE.get(src, srcOff + 8 * i) ^ stream[i]);
         }
     }
 

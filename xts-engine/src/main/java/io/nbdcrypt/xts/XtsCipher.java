@@ -133,7 +133,7 @@ public final class XtsCipher implements AutoCloseable {
         Objects.checkFromIndexSize(off, len, data.length);
         XtsWorker w = borrow();
         try {
-            System.arraycopy(tweakIn, 0, w.tweaks, 0, BLOCK);
+            System.arraycopy(tweakIn, 0, w.ivs, 0, BLOCK);
             w.encryptTweaks(1);
             int tail = len % BLOCK;
             // With stealing, the last full block is handled together with the tail.

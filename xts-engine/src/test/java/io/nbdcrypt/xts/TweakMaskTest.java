@@ -66,7 +66,7 @@ class TweakMaskTest {
             ByteBuffer.wrap(streamBytes).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().put(stream, 0, streamBytes.length / 8);
             assertArrayEquals(expectedStream, streamBytes, what + ": stream");
 
-            TweakMask.maskOut(data, off, stream, unitLen * units);
+            TweakMask.maskOut(data, off, data, off, stream, unitLen * units);
             for (int i = 0; i < unitLen * units; i++) {
                 expectedData[off + i] ^= expectedStream[i];
             }
