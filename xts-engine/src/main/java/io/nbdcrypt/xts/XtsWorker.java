@@ -105,7 +105,7 @@ final class XtsWorker {
         int len = unitLen * units;
         mask.maskIn(data, off, unitLen, tweaks, firstUnit, units, stream);
         ecb(encrypt ? dataEnc : dataDec, data, off, aesOut, 0, len);
-        TweakMask.maskOut(aesOut, 0, data, off, stream, len);
+        mask.maskOut(aesOut, 0, data, off, stream, len);
     }
 
     /** One 16-byte XEX block at {@code data[off..]} under the given tweak (lo, hi); used for ciphertext stealing. */

@@ -66,11 +66,17 @@ class TweakMaskTest {
             ByteBuffer.wrap(streamBytes).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().put(stream, 0, streamBytes.length / 8);
             assertArrayEquals(expectedStream, streamBytes, what + ": stream");
 
-            TweakMask.maskOut(data, off, data, off, stream, unitLen * units);
+            // maskOut from a separate array (as XtsWorker uses it) and in place.
+            byte[] aesOut = new byte[unitLen * units + 8];
+            System.arraycopy(data, off, aesOut, 8, unitLen * units);
+            byte[] inPlace = data.clone();
+            mask.maskOut(aesOut, 8, data, off, stream, unitLen * units);
+            mask.maskOut(inPlace, off, inPlace, off, stream, unitLen * units);
             for (int i = 0; i < unitLen * units; i++) {
                 expectedData[off + i] ^= expectedStream[i];
             }
             assertArrayEquals(expectedData, data, what + ": after maskOut");
+            assertArrayEquals(expectedData, inPlace, what + ": after maskOut in place");
         }
     }
 
