@@ -17,9 +17,9 @@ import javax.crypto.ShortBufferException;
  * data units in one ECB call under K2, then per piece of up to {@link #PIECE} bytes (2) expand
  * each unit's tweak sequence T_j = T_0 * alpha^j and XOR it into the data, keeping it in a
  * long[] stream, (3) run ONE ECB call under K1 over the piece into a scratch array, (4) XOR
- * the stream in again while writing back. Measured per 4 KiB (thread CPU time, 2-core EPYC, JDK 25): ECB ~340 ns (two 2 KiB
- * calls ~335 ns); steps 2 and 4 ~320 ns scalar, ~215 ns with the Vector API (see the two
- * {@link TweakMask} implementations for what else was tried).
+ * the stream in again while writing back. Measured per 4 KiB (thread CPU time, 2-core EPYC, JDK 25): ECB ~270 ns out of
+ * place (~355 ns in place, see {@link #xexPiece}); steps 2 and 4 ~390 ns scalar, ~240 ns with
+ * the Vector API (see the two {@link TweakMask} implementations for what else was tried).
  */
 final class XtsWorker {
     /** Bytes of data per ECB call. JCE ECB throughput on this class of CPU peaks at 4-8 KiB per call. */
