@@ -18,7 +18,12 @@ final class WorkerPool<W> {
     private static final AtomicInteger NEXT_HOME = new AtomicInteger();
     private static final ThreadLocal<Integer> HOME = ThreadLocal.withInitial(() -> NEXT_HOME.getAndIncrement() & Integer.MAX_VALUE);
 
-    private final int slotCount = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+    /**
+     * Room for the server's request threads (2 per core by default) and the common pool's
+     * threads that run split parts, each at its own home slot. A slot costs a reference, not a
+     * worker: workers are made only when a borrow finds none free.
+     */
+    private final int slotCount = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
     private final AtomicReferenceArray<W> slots = new AtomicReferenceArray<>(slotCount * STRIDE);
     private final String owner;
     private final Supplier<W> factory;

@@ -23,7 +23,7 @@ class WorkerPoolTest {
     void borrow_twoThreadsTakingTurns_eachKeepsItsOwnWorker() throws Exception {
         AtomicLong made = new AtomicLong();
         WorkerPool<Object> pool = new WorkerPool<>("test", () -> "worker " + made.incrementAndGet(), w -> {});
-        ExecutorService[] threads = threadsWithCollidingIds(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
+        ExecutorService[] threads = threadsWithCollidingIds(Math.max(4, 2 * Runtime.getRuntime().availableProcessors())); // the old slot count
         try {
             // Each thread holds a worker while the other borrows, so two are made; then both go back.
             Object a = threads[0].submit(pool::borrow).get();
