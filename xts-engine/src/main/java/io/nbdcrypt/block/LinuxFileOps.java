@@ -49,29 +49,31 @@ final class LinuxFileOps {
         StructLayout state = null;
         VarHandle errno = null;
         String reason = null;
-        try {
-            if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) {
-                throw new UnsupportedOperationException("not Linux");
+        String os = System.getProperty("os.name", "");
+        if (!os.toLowerCase(java.util.Locale.ROOT).contains("linux")) {
+            reason = "os.name is '" + os + "', not Linux";
+        } else {
+            try {
+                Linker linker = Linker.nativeLinker();
+                SymbolLookup libc = linker.defaultLookup();
+                Linker.Option ccs = Linker.Option.captureCallState("errno");
+                state = Linker.Option.captureStateLayout();
+                errno = state.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+                open = linker.downcallHandle(libc.find("open").orElseThrow(),
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
+                        ccs, Linker.Option.firstVariadicArg(2));
+                close = linker.downcallHandle(libc.find("close").orElseThrow(),
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+                ioctl = linker.downcallHandle(libc.find("ioctl").orElseThrow(),
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS),
+                        ccs, Linker.Option.firstVariadicArg(2));
+                fallocate = linker.downcallHandle(libc.find("fallocate").orElseThrow(),
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                                ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
+                        ccs);
+            } catch (RuntimeException | Error e) {
+                reason = e.toString();
             }
-            Linker linker = Linker.nativeLinker();
-            SymbolLookup libc = linker.defaultLookup();
-            Linker.Option ccs = Linker.Option.captureCallState("errno");
-            state = Linker.Option.captureStateLayout();
-            errno = state.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
-            open = linker.downcallHandle(libc.find("open").orElseThrow(),
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
-                    ccs, Linker.Option.firstVariadicArg(2));
-            close = linker.downcallHandle(libc.find("close").orElseThrow(),
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-            ioctl = linker.downcallHandle(libc.find("ioctl").orElseThrow(),
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS),
-                    ccs, Linker.Option.firstVariadicArg(2));
-            fallocate = linker.downcallHandle(libc.find("fallocate").orElseThrow(),
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
-                    ccs);
-        } catch (RuntimeException | Error e) {
-            reason = e.toString();
         }
         OPEN = open;
         CLOSE = close;
