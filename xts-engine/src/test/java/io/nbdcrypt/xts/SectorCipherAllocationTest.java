@@ -19,10 +19,10 @@ class SectorCipherAllocationTest {
     private static final int CALLS = 5_000;
 
     @ParameterizedTest
-    @EnumSource(value = XtsImplementation.class, names = {"ENGINE", "ENGINE_SCALAR_MASK"})
-    void encryptDecrypt_heapSectors_allocateNothingPerCall(XtsImplementation impl) {
+    @EnumSource(XtsEngineVariant.class)
+    void encryptDecrypt_heapSectors_allocateNothingPerCall(XtsEngineVariant variant) {
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        try (SecretBytes key = SecretBytes.random(64, new SecureRandom()); XtsCipher xts = impl.newCipher(key)) {
+        try (SecretBytes key = SecretBytes.random(64, new SecureRandom()); XtsCipher xts = variant.create(key)) {
             for (int sectorSize : new int[] {512, 4096}) {
                 SectorCipher cipher = new SectorCipher(xts, sectorSize, IvRule.dmCrypt(IvMode.PLAIN64, 0));
                 ByteBuffer buf = ByteBuffer.allocate(8 * sectorSize);
@@ -34,7 +34,7 @@ class SectorCipherAllocationTest {
                     roundTrip(cipher, buf, i);
                 }
                 long perCall = (mx.getCurrentThreadAllocatedBytes() - before) / (2L * CALLS);
-                assertTrue(perCall < 16, impl + ", " + sectorSize + "-byte sectors: " + perCall + " bytes allocated per call");
+                assertTrue(perCall < 16, variant + ", " + sectorSize + "-byte sectors: " + perCall + " bytes allocated per call");
             }
         }
     }

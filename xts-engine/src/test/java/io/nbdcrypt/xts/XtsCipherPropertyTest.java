@@ -15,15 +15,15 @@ class XtsCipherPropertyTest {
     private static final long SEED = Long.getLong("xts.seed", System.nanoTime());
 
     @ParameterizedTest
-    @EnumSource(value = XtsImplementation.class, names = {"ENGINE", "ENGINE_SCALAR_MASK"})
-    void encryptDecrypt_randomCases_matchReferenceAndRoundTrip(XtsImplementation impl) {
+    @EnumSource(XtsEngineVariant.class)
+    void encryptDecrypt_randomCases_matchReferenceAndRoundTrip(XtsEngineVariant variant) {
         SplittableRandom rnd = new SplittableRandom(SEED);
         for (int i = 0; i < 300; i++) {
             byte[] key = randomKey(rnd);
             byte[] tweak = bytes(rnd, 16);
             byte[] plain = bytes(rnd, randomLength(rnd));
-            String what = impl + " seed " + SEED + " case " + i + " len " + plain.length + " key " + key.length;
-            try (SecretBytes k = SecretBytes.copyOf(key); XtsCipher c = impl.newCipher(k)) {
+            String what = variant + " seed " + SEED + " case " + i + " len " + plain.length + " key " + key.length;
+            try (SecretBytes k = SecretBytes.copyOf(key); XtsCipher c = variant.create(k)) {
                 byte[] buf = plain.clone();
                 c.encrypt(tweak, buf, 0, buf.length);
                 assertArrayEquals(ReferenceXts.encrypt(key, tweak, plain), buf, what);
