@@ -1,6 +1,8 @@
 package io.nbdcrypt.cli;
 
 import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.luks2.WrongPassphraseException;
+import io.nbdcrypt.luks2.keyslot.Keyslot;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -43,7 +45,9 @@ final class ChangeKeyCommand implements Callable<Integer> {
             Path newFile = newKeyFileOption != null ? newKeyFileOption : newKeyFile;
             try (SecretBytes old = passphrases.read(keyFile, "Enter passphrase to be changed: ", false);
                     SecretBytes fresh = passphrases.read(newFile, "Enter new passphrase: ", true)) {
-                int keyBytes = w.volume().header().keyslots().values().iterator().next().keySize();
+                // The new keyslot holds the same volume key; with no keyslot at all, nothing can be changed.
+                int keyBytes = w.volume().header().keyslots().values().stream().findFirst().map(Keyslot::keySize)
+                        .orElseThrow(() -> new WrongPassphraseException("the volume has no keyslot to change"));
                 int id = w.volume().changePassphrase(old, fresh, kdf.parameters(keyBytes), LuksTarget.slot(keySlot));
                 spec.commandLine().getErr().println("Key slot " + id + " now holds the new passphrase.");
             }
