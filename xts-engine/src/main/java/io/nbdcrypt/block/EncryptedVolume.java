@@ -1,6 +1,7 @@
 package io.nbdcrypt.block;
 
 import io.nbdcrypt.xts.SectorCipher;
+import io.nbdcrypt.xts.WorkerPool;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -41,7 +42,12 @@ public final class EncryptedVolume implements BlockDevice {
     private final SectorCipher cipher;
     private final int sectorSize;
     private final ReentrantLock[] sectorLocks = new ReentrantLock[LOCK_STRIPES];
-    private final ScratchBuffers scratch = new ScratchBuffers(SCRATCH, 2 * Runtime.getRuntime().availableProcessors() + 2);
+    /**
+     * Heap buffers for the encrypting write path, so it does not allocate per request (heap: the
+     * sector cipher works on heap arrays in place, and the JDK copies heap buffers into its own
+     * direct buffer for the system call anyway). They go back holding ciphertext only.
+     */
+    private final WorkerPool<ByteBuffer> scratch = new WorkerPool<>("EncryptedVolume", () -> ByteBuffer.allocate(SCRATCH), b -> {});
 
     /**
      * @param dataOffset byte offset of the segment in {@code backing}, a multiple of the sector size
@@ -183,7 +189,8 @@ public final class EncryptedVolume implements BlockDevice {
             throw new ReadOnlyDeviceException("cannot zero a read-only volume");
         }
         for (long done = 0; done < length; ) {
-            int n = (int) Math.min(SCRATCH, length - done);
+            // Chunks end on sector boundaries, so no sector is read-modify-written twice.
+            int n = (int) Math.min(SCRATCH - (offset + done) % sectorSize, length - done);
             write(offset + done, ZEROES.duplicate().limit(n));
             done += n;
         }
@@ -229,7 +236,7 @@ public final class EncryptedVolume implements BlockDevice {
     }
 
     private void writeBody(long at, ByteBuffer src, int srcPos, long len) throws IOException {
-        ByteBuffer buf = scratch.borrow();
+        ByteBuffer buf = scratch.borrow().clear();
         try {
             for (long done = 0; done < len; ) {
                 int n = (int) Math.min(buf.capacity(), len - done);
@@ -246,7 +253,7 @@ public final class EncryptedVolume implements BlockDevice {
 
     /** Copies {@code n} plaintext bytes at {@code within} of one sector into {@code dst} at {@code dstPos}. */
     private void copySector(long sector, int within, ByteBuffer dst, int dstPos, int n) throws IOException {
-        ByteBuffer buf = scratch.borrow();
+        ByteBuffer buf = scratch.borrow().clear();
         try {
             ByteBuffer b = buf.limit(sectorSize);
             backing.read(dataOffset + sector * sectorSize, b);
@@ -261,7 +268,7 @@ public final class EncryptedVolume implements BlockDevice {
     /** Read-modify-write of {@code n} bytes at {@code within} of one sector, under that sector's stripe lock. */
     private void patchSector(long sector, int within, ByteBuffer src, int srcPos, int n) throws IOException {
         ReentrantLock lock = sectorLocks[(int) Long.remainderUnsigned(sector, LOCK_STRIPES)];
-        ByteBuffer buf = scratch.borrow();
+        ByteBuffer buf = scratch.borrow().clear();
         lock.lock();
         try {
             ByteBuffer b = buf.limit(sectorSize);

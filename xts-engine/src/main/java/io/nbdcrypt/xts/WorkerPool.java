@@ -9,9 +9,10 @@ import java.util.function.Supplier;
  * A small lock-free pool of per-call workers (JCE ciphers plus scratch buffers, which are not
  * shareable between threads). Borrowing never blocks: with no free worker a new one is made.
  * After {@link #close()} every worker, pooled or returned later, is handed to {@code retire}
- * (which wipes it) and borrowing fails.
+ * (which wipes it) and borrowing fails. Public for the block layer's scratch buffers; not an
+ * API of nbdcrypt's engine.
  */
-final class WorkerPool<W> {
+public final class WorkerPool<W> {
     /** Array elements between two slots, so that each slot has a cache line of its own. */
     private static final int STRIDE = 32;
 
@@ -31,14 +32,14 @@ final class WorkerPool<W> {
     private volatile boolean closed;
 
     /** @param owner names the cipher in the "is closed" error */
-    WorkerPool(String owner, Supplier<W> factory, Consumer<W> retire) {
+    public WorkerPool(String owner, Supplier<W> factory, Consumer<W> retire) {
         this.owner = owner;
         this.factory = factory;
         this.retire = retire;
     }
 
     /** A worker for one call: a pooled one when free, else a new one. */
-    W borrow() {
+    public W borrow() {
         if (closed) {
             throw new IllegalStateException(owner + " is closed");
         }
@@ -55,7 +56,7 @@ final class WorkerPool<W> {
     }
 
     /** Returns {@code w} to the pool, or retires it when the pool is full or closed. */
-    void release(W w) {
+    public void release(W w) {
         if (!closed) {
             int n = slotCount;
             int start = startSlot(n);
@@ -73,12 +74,12 @@ final class WorkerPool<W> {
         retire.accept(w);
     }
 
-    boolean isClosed() {
+    public boolean isClosed() {
         return closed;
     }
 
     /** Refuses further borrowing and retires every pooled worker. */
-    void close() {
+    public void close() {
         closed = true;
         for (int i = 0; i < slotCount; i++) {
             W w = slots.getAndSet(i * STRIDE, null);
