@@ -27,12 +27,9 @@ class XtsCipherPropertyTest {
                 byte[] buf = plain.clone();
                 c.encrypt(tweak, buf, 0, buf.length);
                 assertArrayEquals(ReferenceXts.encrypt(key, tweak, plain), buf, what);
+                // buf now equals the reference ciphertext, so this also checks decryption against the reference.
                 c.decrypt(tweak, buf, 0, buf.length);
-                assertArrayEquals(plain, buf, what + " round trip");
-                // The reference decrypts what the engine encrypted, and vice versa.
-                byte[] refCipher = ReferenceXts.encrypt(key, tweak, plain);
-                c.decrypt(tweak, refCipher, 0, refCipher.length);
-                assertArrayEquals(plain, refCipher, what + " decrypt of reference ciphertext");
+                assertArrayEquals(plain, buf, what + " decrypt");
             }
         }
     }
