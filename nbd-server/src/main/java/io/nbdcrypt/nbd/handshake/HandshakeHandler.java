@@ -194,6 +194,8 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     private void enterTransmission(ChannelHandlerContext ctx, Export export) {
         done = true;
         deadline.cancel(false);
+        // The handshake may have paused reading behind unread option replies; only it resumes that.
+        ctx.channel().config().setAutoRead(true);
         ctx.flush();
         starter.start(ctx, export, session.structuredReplies());
     }
@@ -220,6 +222,16 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         if (!ctx.channel().isWritable()) {
             ctx.channel().config().setAutoRead(false);
         }
+    }
+
+    /** A client that leaves mid-negotiation is not a protocol error 60 s later. */
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        done = true;
+        if (deadline != null) {
+            deadline.cancel(false);
+        }
+        ctx.fireChannelInactive();
     }
 
     @Override

@@ -117,8 +117,9 @@ class BadInputTest {
         try (RawClient c = RawClient.connect(served.socket)) {
             c.readGreeting();
             c.send(new byte[] {0, 0, 0, 3});
-            // One byte of an option header every 300 ms: never idle, never finished.
-            byte[] header = RawClient.request(0, 0, 0, 0, 0);
+            // A well-formed option (NBD_OPT_INFO announcing 1000 bytes of data) sent one byte every
+            // 300 ms: never idle, never invalid, never finished. Only the deadline can end it.
+            byte[] header = ByteBuffer.allocate(16 + 24).putLong(0x49484156454f5054L).putInt(6).putInt(1000).array();
             boolean dropped = false;
             for (int i = 0; i < header.length && !dropped; i++) {
                 try {
