@@ -18,6 +18,16 @@ public final class NbdMetrics {
     final AtomicLong maxOutstandingBytes = new AtomicLong();
     final AtomicLong maxInFlight = new AtomicLong();
 
+    /**
+     * Raises a server-wide maximum to {@code value}; read first, because accumulateAndGet writes
+     * (and pulls the cache line to this event loop) on every request even when nothing changes.
+     */
+    static void raiseTo(AtomicLong max, long value) {
+        if (value > max.get()) {
+            max.accumulateAndGet(value, Math::max);
+        }
+    }
+
     public long connectionsAccepted() { return connectionsAccepted.sum(); }
     public long connectionsRefused() { return connectionsRefused.sum(); }
     /** Handshakes or request streams dropped for malformed input. */

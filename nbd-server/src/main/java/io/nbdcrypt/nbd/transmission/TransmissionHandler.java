@@ -102,8 +102,8 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
         while (!queued.isEmpty() && inFlight < limits.maxInFlight() && heldBytes < limits.highWaterBytes()) {
             start(queued.poll());
         }
-        metrics.maxInFlight.accumulateAndGet(inFlight, Math::max);
-        metrics.maxOutstandingBytes.accumulateAndGet(heldBytes, Math::max);
+        NbdMetrics.raiseTo(metrics.maxInFlight, inFlight);
+        NbdMetrics.raiseTo(metrics.maxOutstandingBytes, heldBytes);
         updateReading();
         if (closing && inFlight == 0 && queued.isEmpty()) {
             ctx.flush();
