@@ -83,7 +83,9 @@ class LuksCommandsTest {
         Run rm = nbdcrypt("remove-key", img.toString(), "--key-slot", "0");
         assertEquals(0, rm.exit(), rm.err());
         assertEquals(1, nbdcrypt("test-key", img.toString(), "-d", k1.toString()).exit());
-        assertTrue(cryptsetup("open", "--test-passphrase", "--key-file", k1.toString(), img.toString()).exitCode() != 0);
+        // cryptsetup judges too: exit 2 is "no key available with this passphrase", not a damaged header.
+        assertEquals(2, cryptsetup("open", "--test-passphrase", "--key-file", k1.toString(), img.toString()).exitCode());
+        assertEquals(0, cryptsetup("open", "--test-passphrase", "--key-file", k2.toString(), img.toString()).exitCode());
         assertEquals(0, nbdcrypt("test-key", img.toString(), "-d", k2.toString(), "--key-slot", "1").exit());
     }
 
@@ -124,13 +126,14 @@ class LuksCommandsTest {
     @Test
     void format_badArguments_exit2AndNothingWritten() throws Exception {
         Path img = image();
+        Path before = Files.copy(img, dir.resolve("before.img"));
         Path k = Files.write(dir.resolve("k"), "x".getBytes());
         Run r = nbdcrypt("format", img.toString(), "--key-file", k.toString(), "--cipher", "cipher_null", "-q");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("cipher_null"), r.err());
         assertEquals(2, nbdcrypt("format", img.toString(), "--key-file", k.toString(), "--key-size", "384", "-q").exit());
         assertEquals(2, nbdcrypt("format", img.toString(), "--no-such-option").exit());
-        assertTrue(cryptsetup("isLuks", img.toString()).exitCode() != 0, "nothing may be written on bad arguments");
+        assertEquals(-1L, Files.mismatch(before, img), "nothing may be written on bad arguments");
         assertTrue(nbdcrypt("format", "--help").out().contains("1 wrong passphrase"));
     }
 

@@ -8,6 +8,12 @@ import io.nbdcrypt.nbd.backend.Export;
 import io.nbdcrypt.nbd.backend.ExportRegistry;
 import io.nbdcrypt.nbd.testing.LeakCheck;
 import io.nbdcrypt.nbd.testing.RawClient;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.SocketException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +44,7 @@ class GracefulShutdownTest {
         int n = 200;
         int len = 16384;
         boolean[] acked = new boolean[n];
-        Thread closer = null;
+        CompletableFuture<Void> closer = null;
         try (RawClient c = RawClient.connectAndGo(sock)) {
             try {
                 for (int i = 0; i < n; i++) {
@@ -47,13 +53,7 @@ class GracefulShutdownTest {
                     c.send(request(0, RawClient.WRITE, i, (long) i * len, len));
                     c.send(data);
                     if (i == n / 2) {
-                        closer = Thread.ofPlatform().start(() -> {
-                            try {
-                                server.close();
-                            } catch (Exception e) {
-                                throw new RuntimeException(e);
-                            }
-                        });
+                        closer = closeInBackground(server);
                     }
                 }
             } catch (java.io.IOException serverWentAway) {
@@ -65,11 +65,11 @@ class GracefulShutdownTest {
                     assertEquals(0, r.error());
                     acked[(int) r.cookie()] = true;
                 }
-            } catch (java.io.IOException closedAfterAnswering) {
-                // the server closes once everything it received is answered
+            } catch (EOFException | SocketException closedAfterAnswering) {
+                // the server closes once everything it received is answered (a bad reply is not caught here)
             }
         }
-        closer.join();
+        closer.get(60, TimeUnit.SECONDS); // rethrows a failed close
         assertTrue(keysWiped.get(), "resources (keys) not closed");
         assertFalse(Files.exists(sock), "socket not removed");
         byte[] all = Files.readAllBytes(img);
@@ -104,13 +104,7 @@ class GracefulShutdownTest {
                 Thread.sleep(5);
             }
             assertEquals(64, server.metrics().requests());
-            Thread closer = Thread.ofPlatform().start(() -> {
-                try {
-                    server.close();
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
-                }
-            });
+            CompletableFuture<Void> closer = closeInBackground(server);
             boolean[] seen = new boolean[64];
             int replies = 0;
             try {
@@ -122,10 +116,21 @@ class GracefulShutdownTest {
                     replies++;
                 }
             } finally {
-                closer.join();
+                closer.get(60, TimeUnit.SECONDS); // rethrows a failed close
             }
             assertEquals(64, replies);
             assertTrue(c.closedByServer(), "the server must close after answering");
         }
+    }
+
+    /** server.close() on its own thread; the future fails if close does. */
+    private static CompletableFuture<Void> closeInBackground(NbdServer server) {
+        return CompletableFuture.runAsync(() -> {
+            try {
+                server.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, r -> Thread.ofPlatform().start(r));
     }
 }
