@@ -92,6 +92,17 @@ class HandshakeHandlerTest {
     }
 
     @Test
+    void go_whileRepliesPileUpUnread_transmissionStillReads() {
+        // The client has not read our replies: the channel is not writable, so the handshake
+        // pauses reading after answering. Entering transmission must resume it, or the
+        // connection stalls for good.
+        ch.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
+        in("00000003" + OPT + "00000007 0000000a 00000004 6469736b 0000");
+        assertEquals(List.of("disk"), started);
+        assertTrue(ch.config().isAutoRead(), "reading stays paused after GO");
+    }
+
+    @Test
     void info_emptyNameIsDefaultExport_doesNotStartTransmission() {
         in("00000003" + OPT + "00000006 00000006 00000000 0000");
         assertEquals(hex(REP + "00000006 00000003 0000000c" + INFO_EXPORT + REP + "00000006 00000001 00000000"), out());
