@@ -70,8 +70,8 @@ public final class Luks2Formatter {
             Luks2Header checked = HeaderValidator.validate(template, json, detached);
             headerDevice.writeZeroes(0, metadataEnd, false);
             HeaderWriter.writeBoth(headerDevice, checked.binary(), 1, JsonArea.encode(json, (int) (hdr - BinaryHeader.SIZE)));
-            Luks2Volume volume = Luks2Volume.open(headerDevice, detached);
-            volume.addKeyslot(volumeKey, passphrase, o.kdf(), o.keyslot(), o.hash());
+            Luks2Volume volume = Luks2Volume.open(headerDevice, detached, random);
+            volume.addVerifiedKeyslot(volumeKey, passphrase, o.kdf(), o.keyslot(), o.hash());
             return new Formatted(volume, volumeKey);
         } catch (IOException | RuntimeException e) {
             volumeKey.close();

@@ -61,7 +61,12 @@ public final class Luks2Volume {
      * @throws LuksFormatException if neither header copy is valid
      */
     public static Luks2Volume open(BlockDevice headerDevice, boolean detached) throws IOException {
-        return new Luks2Volume(headerDevice, detached, Luks2HeaderReader.read(headerDevice, detached), new SecureRandom());
+        return open(headerDevice, detached, new SecureRandom());
+    }
+
+    /** {@link #open(BlockDevice, boolean)} drawing salts and area fill from {@code random}. */
+    static Luks2Volume open(BlockDevice headerDevice, boolean detached, SecureRandom random) throws IOException {
+        return new Luks2Volume(headerDevice, detached, Luks2HeaderReader.read(headerDevice, detached), random);
     }
 
     public Luks2Header header() {
@@ -135,6 +140,15 @@ public final class Luks2Volume {
         if (!DigestVerifier.matches(header.segmentDigest(), volumeKey)) {
             throw new LuksException("the given volume key does not match the volume's digest");
         }
+        return addVerifiedKeyslot(volumeKey, passphrase, kdf, slot, afHash);
+    }
+
+    /**
+     * {@link #addKeyslot} for a key already known to be this volume's (just unlocked, or just
+     * made with the digest): the digest's PBKDF2 is not run a second time.
+     */
+    int addVerifiedKeyslot(SecretBytes volumeKey, SecretBytes passphrase, KdfParameters kdf, OptionalInt slot,
+            HashAlgorithm afHash) throws IOException {
         int id = slot.orElseGet(this::lowestFreeSlot);
         if (id < 0 || id >= KeyslotValidator.MAX_KEYSLOTS || header.keyslots().containsKey(id)) {
             throw new LuksException("keyslot " + id + " is not free");
@@ -179,7 +193,7 @@ public final class Luks2Volume {
 
     /**
      * Replaces the passphrase of the keyslot that {@code oldPassphrase} opens: a new keyslot
-     * is written first (same id when possible, as cryptsetup does), then the old one removed.
+     * is written first (at the lowest free id), then the old one removed.
      *
      * @return the id of the new keyslot
      */
@@ -188,7 +202,7 @@ public final class Luks2Volume {
         Unlocked u = unlock(oldPassphrase, keyslot);
         try (SecretBytes key = u.volumeKey()) {
             Keyslot old = header.keyslots().get(u.keyslot());
-            int fresh = addKeyslot(key, newPassphrase, kdf, OptionalInt.empty(), old.afHash());
+            int fresh = addVerifiedKeyslot(key, newPassphrase, kdf, OptionalInt.empty(), old.afHash());
             removeKeyslot(u.keyslot());
             return fresh;
         }
