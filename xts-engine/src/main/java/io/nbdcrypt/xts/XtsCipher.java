@@ -63,7 +63,12 @@ public final class XtsCipher implements AutoCloseable {
                 throw new IllegalArgumentException("XTS key halves K1 and K2 are equal (refused by IEEE 1619 / FIPS 140)");
             }
             XtsCipher c = new XtsCipher(new RawAesKey(raw, 0, half), new RawAesKey(raw, half, half), len, masks);
-            c.release(c.newWorker()); // fail now, not on first use, if AES is unavailable
+            try {
+                c.release(c.newWorker()); // fail now, not on first use, if AES is unavailable
+            } catch (RuntimeException e) {
+                c.close(); // wipes the key copies just made
+                throw e;
+            }
             return c;
         } finally {
             SecretBytes.wipe(raw);

@@ -42,8 +42,7 @@ public final class PasswordKdf {
         PKCS5S2ParametersGenerator gen = new PKCS5S2ParametersGenerator(p.hash().newDigest());
         gen.init(pw, salt, p.iterations());
         KeyParameter kp = (KeyParameter) gen.generateDerivedParameters(Math.multiplyExact(length, 8));
-        // BC keeps its own copy of the password in the generator; overwrite it.
-        gen.init(new byte[0], new byte[0], 1);
+        // BC keeps a reference to pw (no copy), which the caller wipes; the generator itself is dropped here.
         return kp.getKey();
     }
 
