@@ -54,7 +54,12 @@ public final class CbcEssivCipher implements AutoCloseable {
         try {
             salt = MessageDigest.getInstance("SHA-256").digest(raw);
             CbcEssivCipher c = new CbcEssivCipher(new RawAesKey(raw, 0, len), new RawAesKey(salt, 0, salt.length), len);
-            c.pool.release(c.newWorker());
+            try {
+                c.pool.release(c.newWorker()); // fail now, not on first use, if AES is unavailable
+            } catch (RuntimeException e) {
+                c.close(); // wipes the key copies just made
+                throw e;
+            }
             return c;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("SHA-256 unavailable", e);
@@ -62,10 +67,6 @@ public final class CbcEssivCipher implements AutoCloseable {
             SecretBytes.wipe(raw);
             SecretBytes.wipe(salt);
         }
-    }
-
-    public int keyBytes() {
-        return keyBytes;
     }
 
     @Override
