@@ -80,10 +80,6 @@ public final class FileBlockDevice implements BlockDevice {
         }
     }
 
-    public Path path() {
-        return path;
-    }
-
     /** Whether this is a block device node rather than a regular file. */
     public boolean isBlockDevice() {
         return blockDevice;

@@ -110,10 +110,6 @@ public final class SectorCipher implements AutoCloseable {
         return sectorSize;
     }
 
-    public IvRule ivRule() {
-        return ivRule;
-    }
-
     public int parallelThreshold() {
         return parallelThreshold;
     }
