@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nbdcrypt.block.BlockDevice;
-import io.nbdcrypt.block.FileBlockDevice;
 import io.nbdcrypt.crypto.KeyAccess;
 import io.nbdcrypt.crypto.SecretBytes;
 import io.nbdcrypt.crypto.kdf.KdfParameters;
@@ -20,13 +19,11 @@ import io.nbdcrypt.luks2.token.Token;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.HexFormat;
-import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code nbdcrypt dump}: the header as {@code cryptsetup luksDump} shows it, or as one JSON object. */
@@ -38,11 +35,8 @@ final class DumpCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "DEVICE")
-    Path device;
-
-    @Option(names = "--header", paramLabel = "FILE", description = "Detached header file.")
-    Path header;
+    @Mixin
+    LuksTarget target;
 
     @Option(names = "--json", description = "One JSON object: binary header fields, metadata, and volume_key when asked.")
     boolean json;
@@ -58,32 +52,30 @@ final class DumpCommand implements Callable<Integer> {
 
     Passphrases passphrases = Passphrases.system();
 
+    /** Errors go to {@link ErrorReporter}, which maps them to exit statuses. */
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        try (BlockDevice hdr = FileBlockDevice.open(header != null ? header : device, true)) {
+        try (BlockDevice hdr = target.openHeader(true)) {
             String key = null;
             if (dumpVolumeKey) {
-                try (SecretBytes pass = passphrases.read(keyFile, "Enter passphrase for " + device + ": ", false);
-                        LuksVolumes.UnlockedKey u = LuksVolumes.unlockKey(hdr, header != null ? Optional.of(hdr) : Optional.empty(), pass,
-                                keySlot == null ? OptionalInt.empty() : OptionalInt.of(keySlot))) {
+                try (SecretBytes pass = passphrases.read(keyFile, "Enter passphrase for " + target.device + ": ", false);
+                        LuksVolumes.UnlockedKey u = LuksVolumes.unlockKey(hdr, target.detachedHeader(hdr), pass,
+                                LuksTarget.slot(keySlot))) {
                     byte[] raw = u.volumeKey().copyBytes(KeyAccess.get());
                     key = HexFormat.of().formatHex(raw);
                     SecretBytes.wipe(raw);
                 }
             }
             if (LuksVolumes.version(hdr) == 1) {
-                Luks1Header h = Luks1Volume.open(hdr, header != null).header();
+                Luks1Header h = Luks1Volume.open(hdr, target.detached()).header();
                 out.print(json ? luks1Json(h, key) : luks1Text(h, key));
             } else {
-                Luks2Header h = Luks2Volume.open(hdr, header != null).header();
+                Luks2Header h = Luks2Volume.open(hdr, target.detached()).header();
                 out.print(json ? luks2Json(h, key) : luks2Text(h, key));
             }
             out.flush();
             return ExitStatus.OK;
-        } catch (Exception e) {
-            return ExitStatus.report("dump", e, err);
         }
     }
 

@@ -80,17 +80,10 @@ final class FormatCommand implements Callable<Integer> {
 
     Passphrases passphrases = Passphrases.system();
 
+    /** Errors go to {@link ErrorReporter}, which maps them to exit statuses. */
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        try {
-            return format(err);
-        } catch (Exception e) {
-            return ExitStatus.report("format", e, err);
-        }
-    }
-
-    private int format(PrintWriter err) throws Exception {
         if (!type.equals("luks2")) {
             throw new ExitStatus.UsageException("--type " + type + ": only luks2 volumes can be created");
         }
