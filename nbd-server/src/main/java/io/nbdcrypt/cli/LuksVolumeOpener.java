@@ -5,7 +5,6 @@ import io.nbdcrypt.luks2.LuksVolumes;
 import io.nbdcrypt.luks2.VolumeInfo;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -30,7 +29,7 @@ public final class LuksVolumeOpener implements VolumeOpener {
         try (SecretBytes passphrase = SecretBytes.takeOwnership(raw)) {
             LuksVolumes.Opened opened = LuksVolumes.open(source.device(), Optional.ofNullable(source.header()),
                     passphrase, source.readOnly());
-            return new OpenedVolume(opened.device(), describe(opened.info()), List.of());
+            return new OpenedVolume(opened.device(), describe(opened.info()));
         }
     }
 

@@ -2,7 +2,6 @@ package io.nbdcrypt.cli;
 
 import io.nbdcrypt.block.FileBlockDevice;
 import java.io.IOException;
-import java.util.List;
 
 /** Serves the device as it is, without encryption (for comparisons and tests). */
 public final class PlainVolumeOpener implements VolumeOpener {
@@ -12,6 +11,6 @@ public final class PlainVolumeOpener implements VolumeOpener {
             throw new IOException("--plain serves the raw device: --key-file and --header do not apply");
         }
         FileBlockDevice d = FileBlockDevice.open(source.device(), source.readOnly());
-        return new OpenedVolume(d, "plain " + source.device().getFileName(), List.of());
+        return new OpenedVolume(d, "plain " + source.device().getFileName());
     }
 }

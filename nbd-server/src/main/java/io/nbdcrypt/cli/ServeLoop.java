@@ -8,7 +8,6 @@ import io.nbdcrypt.nbd.server.ServerConfig;
 import io.nbdcrypt.xts.XtsCipher;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -22,7 +21,7 @@ final class ServeLoop {
     static int run(OpenedVolume volume, ServeOptions options, ServerConfig config, PrintStream out) throws IOException {
         Export export = new Export(options.exportName, volume.description(), volume.device(), options.readOnly,
                 options.allowDiscards);
-        ExportRegistry registry = new ExportRegistry(List.of(export), volume.secrets());
+        ExportRegistry registry = ExportRegistry.of(export);
         if (volume.device() instanceof EncryptedVolume && !XtsCipher.usesSimdTweaks()) {
             System.err.println("nbdcrypt: note: XTS tweaks computed without SIMD; run the JVM with"
                     + " --add-modules=jdk.incubator.vector (./nbdcrypt does) for about 15% more throughput");
@@ -48,7 +47,7 @@ final class ServeLoop {
             out.println(server.uri());
         }
         if (server.tcpAddress() != null) {
-            out.println("nbd://127.0.0.1:" + server.tcpAddress().getPort() + "/");
+            out.println(server.tcpUri());
         }
         out.flush();
         try {

@@ -200,7 +200,17 @@ public final class NbdServer implements AutoCloseable {
         if (config.socket() != null) {
             return "nbd+unix:///?socket=" + config.socket().toAbsolutePath();
         }
-        return "nbd://127.0.0.1:" + tcpAddress.getPort() + "/";
+        return tcpUri();
+    }
+
+    /** {@code nbd://HOST:PORT/} for the bound TCP address (IPv6 in brackets), or {@code null}. */
+    public String tcpUri() {
+        if (tcpAddress == null) {
+            return null;
+        }
+        java.net.InetAddress a = tcpAddress.getAddress();
+        String host = a instanceof java.net.Inet6Address ? "[" + a.getHostAddress() + "]" : a.getHostAddress();
+        return "nbd://" + host + ":" + tcpAddress.getPort() + "/";
     }
 
     /** The bound TCP address (with the real port when 0 was asked), or {@code null}. */

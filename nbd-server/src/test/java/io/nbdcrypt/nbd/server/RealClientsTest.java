@@ -129,13 +129,15 @@ class RealClientsTest {
         }
     }
 
-    @Test
-    void nioTransportAndTcpLoopback_serveTheSameExport() throws Exception {
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"127.0.0.1", "::1"})
+    void nioTransportAndTcpLoopback_serveTheSameExport(String loopback) throws Exception {
         ExternalTool.require("qemu-io");
         ExternalTool.require("nbdinfo");
         try (ServedImage s = ServedImage.start(dir, Kind.ENCRYPTED, SIZE, false, false,
-                c -> c.withNativeTransport(false).withTcp(new java.net.InetSocketAddress("127.0.0.1", 0)))) {
-            String tcp = "nbd://127.0.0.1:" + s.server.tcpAddress().getPort() + "/";
+                c -> c.withNativeTransport(false).withTcp(new java.net.InetSocketAddress(loopback, 0)))) {
+            // The URI the server prints; the real clients must reach the export through it.
+            String tcp = s.server.tcpUri();
             ExternalTool.run("qemu-io", "-f", "raw", "-c", "write -P 0x6b 12345 54321", s.uri()).assertSuccess();
             var r = ExternalTool.run("qemu-io", "-f", "raw", "-c", "read -P 0x6b 12345 54321", tcp).assertSuccess();
             assertFalse(r.stdoutText().contains("failed"), r.stdoutText());
