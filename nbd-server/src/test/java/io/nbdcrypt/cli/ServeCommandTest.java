@@ -27,7 +27,8 @@ class ServeCommandTest {
 
     private static List<String> java(String... args) {
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                // As ./nbdcrypt runs serve and demo: with the SIMD tweak mask.
+                "--enable-native-access=ALL-UNNAMED", "--add-modules=jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
                 "io.nbdcrypt.cli.Main"));
         cmd.addAll(Arrays.asList(args));
         return cmd;
@@ -78,6 +79,7 @@ class ServeCommandTest {
     @Test
     void demo_createsLuks2ImageThatCryptsetupOpens_servesItsPlaintext() throws Exception {
         ExternalTool.require("nbdinfo");
+        ExternalTool.require("qemu-io");
         Path img = dir.resolve("demo.img");
         StringBuilder uri = new StringBuilder();
         Process p = startServing(java("demo", img.toString(), "--size", "32M"), uri);
