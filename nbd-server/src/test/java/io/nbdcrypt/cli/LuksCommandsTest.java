@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nbdcrypt.luks2.interop.Cryptsetup;
 import io.nbdcrypt.testsupport.ExternalTool;
 import java.io.PrintWriter;
 import java.io.RandomAccessFile;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -36,9 +36,7 @@ class LuksCommandsTest {
     }
 
     static ExternalTool.Result cryptsetup(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(ExternalTool.require("cryptsetup").toString()));
-        cmd.addAll(List.of(args));
-        return ExternalTool.run(cmd, null, 120);
+        return Cryptsetup.run(List.of(args));
     }
 
     Path image() throws Exception {

@@ -19,10 +19,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -125,7 +122,7 @@ class DmCryptInteropIT {
                     byte[] plain = new byte[ranges.get(i).length()];
                     random.nextBytes(plain);
                     v.write(ranges.get(i).offset(), ByteBuffer.wrap(plain));
-                    hostWrote.put(d.name() + "." + i, sha256(plain));
+                    hostWrote.put(d.name() + "." + i, HostImages.sha256(plain));
                 }
                 v.flush();
             }
@@ -201,10 +198,10 @@ class DmCryptInteropIT {
                 out.write(buf, at);
             }
         }
-        ExternalTool.run("e2fsck", "-fn", plain.toString()).assertSuccess();
-        byte[] file = ExternalTool.run("debugfs", "-R", "cat /f", plain.toString()).assertSuccess().stdout();
+        HostImages.assertCleanExt4(plain);
+        byte[] file = HostImages.catFile(plain, "/f");
         assertEquals(Integer.parseInt(FS_FILE_SIZE_KIB) * 1024, file.length, "size of /f found by debugfs");
-        assertEquals(guest.result("fs.f"), sha256(file), "sha256 of /f, guest vs host");
+        assertEquals(guest.result("fs.f"), HostImages.sha256(file), "sha256 of /f, guest vs host");
     }
 
     private static void assertKernelRead(Disk d, String how) {
@@ -222,11 +219,11 @@ class DmCryptInteropIT {
                 String expected = guest.result(d.name() + "." + i);
                 ByteBuffer plain = ByteBuffer.allocate(r.length());
                 v.read(r.offset(), plain);
-                assertEquals(expected, sha256(plain.array()), d.name() + " range " + r + " written by the kernel");
+                assertEquals(expected, HostImages.sha256(plain.array()), d.name() + " range " + r + " written by the kernel");
                 // The guest really encrypted: the bytes on the disk are not the plaintext.
                 ByteBuffer stored = ByteBuffer.allocate(r.length());
                 raw.read(DATA_OFFSET + r.offset(), stored);
-                assertNotEquals(expected, sha256(stored.array()), d.name() + " range " + r + " stored in clear");
+                assertNotEquals(expected, HostImages.sha256(stored.array()), d.name() + " range " + r + " stored in clear");
             }
         }
     }
@@ -332,12 +329,4 @@ class DmCryptInteropIT {
             umount /mnt/fs
             unmap fs
             """;
-
-    private static String sha256(byte[] data) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
-        } catch (NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
-        }
-    }
 }
