@@ -49,9 +49,15 @@ cryptsetup luksFormat -q --type luks2 --cipher aes-xts-plain64 --key-size 512 --
   --pbkdf pbkdf2 --pbkdf-force-iterations 1000 --key-file "$work/key" "$work/luks2.img"
 
 # ---- servers ----------------------------------------------------------------------------
+# wait_for_socket SOCKET NAME: until the server (the last pid started) listens, or has exited.
 wait_for_socket() {
-  for _ in $(seq 1 300); do [ -S "$1" ] && return 0; sleep 0.1; done
-  echo "server did not create $1" >&2; return 1
+  local p=${pids[-1]}
+  for _ in $(seq 1 300); do
+    [ -S "$1" ] && return 0
+    kill -0 "$p" 2>/dev/null || { log "$2: $(tail -1 "$work/$2.err")"; return 1; }
+    sleep 0.1
+  done
+  log "$2: did not create $1"; return 1
 }
 
 # Starts a server for NAME; sets $uri; returns 1 when the server cannot run here.
@@ -65,12 +71,7 @@ start_server() {
     nbdcrypt-luks2|nbdcrypt-luks1)
       local img="$work/${name#nbdcrypt-}.img"
       "$here/nbdcrypt" serve "$img" --key-file "$work/key" --socket "$sock" > "$work/$name.out" 2> "$work/$name.err" &
-      local p=$!; pids+=($p)
-      for _ in $(seq 1 300); do
-        [ -S "$sock" ] && break
-        kill -0 "$p" 2>/dev/null || { log "$name: $(tail -1 "$work/$name.err")"; return 1; }
-        sleep 0.1
-      done;;
+      pids+=($!);;
     nbdkit-file)
       nbdkit -f -U "$sock" file "$work/plain.img" 2> "$work/$name.err" &
       pids+=($!);;
@@ -86,7 +87,8 @@ start_server() {
         --export type=nbd,id=exp0,node-name=luks0,name=,writable=on 2> "$work/$name.err" &
       pids+=($!);;
   esac
-  wait_for_socket "$sock"
+  # Explicit: callers run this under `if !`, where errexit does not apply.
+  wait_for_socket "$sock" "$name" || return 1
   uri="nbd+unix:///?socket=$sock"
 }
 
