@@ -245,7 +245,6 @@ public final class SectorCipher implements AutoCloseable {
 
     private void cryptArray(XtsWorker w, byte[] a, int off, int len, long firstSector, Mode mode) {
         int sectors = len / sectorSize;
-        int perChunk = XtsWorker.CHUNK / sectorSize;
         boolean encrypt = mode == Mode.ENCRYPT;
         IvMode ivMode = ivRule.mode();
         for (int s = 0; s < sectors; ) {
@@ -254,14 +253,11 @@ public final class SectorCipher implements AutoCloseable {
                 w.setIv(u, ivMode.low64(ivRule.ivSector(firstSector + s + u, sectorSize)));
             }
             w.encryptTweaks(batch);
-            for (int u = 0; u < batch; u += perChunk) {
-                int k = Math.min(perChunk, batch - u);
-                int p = off + (s + u) * sectorSize;
-                if (mode == Mode.DECRYPT_KEEP_HOLES) {
-                    decryptSkippingHoles(w, a, p, u, k);
-                } else {
-                    w.xex(a, p, sectorSize, u, k, encrypt);
-                }
+            int p = off + s * sectorSize;
+            if (mode == Mode.DECRYPT_KEEP_HOLES) {
+                decryptSkippingHoles(w, a, p, 0, batch);
+            } else {
+                w.xex(a, p, sectorSize, 0, batch, encrypt); // in PIECE-sized rounds
             }
             s += batch;
         }

@@ -143,15 +143,11 @@ public final class XtsCipher implements AutoCloseable {
             int tail = len % BLOCK;
             // With stealing, the last full block is handled together with the tail.
             int bulk = (tail == 0 ? len : len - tail - BLOCK);
-            int p = off;
-            while (bulk > 0) {
-                int n = Math.min(bulk, XtsWorker.CHUNK);
-                w.xex(data, p, n, 0, 1, encrypt);
-                p += n;
-                bulk -= n;
+            if (bulk > 0) {
+                w.xex(data, off, bulk, 0, 1, encrypt); // in PIECE-sized rounds, the tweak carried across
             }
             if (tail != 0) {
-                stealCiphertext(w, data, p, tail, encrypt);
+                stealCiphertext(w, data, off + bulk, tail, encrypt);
             }
         } finally {
             release(w);

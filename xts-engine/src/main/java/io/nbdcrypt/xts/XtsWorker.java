@@ -22,8 +22,8 @@ import javax.crypto.ShortBufferException;
  * the Vector API (see the two {@link TweakMask} implementations for what else was tried).
  */
 final class XtsWorker {
-    /** Bytes of data per ECB call. JCE ECB throughput on this class of CPU peaks at 4-8 KiB per call. */
-    static final int CHUNK = 8192;
+    /** Size of the bounce array that direct ByteBuffers are copied through. */
+    static final int BOUNCE = 8192;
     /** Initial tweaks encrypted per K2 call (a 128 KiB request of 512-byte sectors). */
     static final int MAX_UNITS = 256;
     /**
@@ -49,7 +49,7 @@ final class XtsWorker {
     /** The expanded tweak stream of the current piece, as the little-endian longs XOR-ed into the data. */
     private final long[] stream = new long[PIECE / 8];
     /** Bounce buffer for direct ByteBuffers. */
-    final byte[] bounce = new byte[CHUNK];
+    final byte[] bounce = new byte[BOUNCE];
     /** Scratch blocks for ciphertext stealing. */
     final byte[] block = new byte[32];
 
@@ -75,8 +75,9 @@ final class XtsWorker {
     }
 
     /**
-     * XTS over {@code units} data units of {@code unitLen} bytes each (a multiple of 16, and
-     * {@code units * unitLen <= CHUNK}), in place at {@code data[off..]}. The current tweak of
+     * XTS over {@code units} data units of {@code unitLen} bytes each (a multiple of 16;
+     * {@code units <= MAX_UNITS}), in place at {@code data[off..]}, in rounds of at most
+     * {@link #PIECE} bytes. The current tweak of
      * unit {@code firstUnit + u} is read from {@link #tweaks} and replaced by the tweak that
      * follows its last block, so a long unit can be processed in several pieces.
      */
