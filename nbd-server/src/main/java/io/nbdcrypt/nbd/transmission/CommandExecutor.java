@@ -57,7 +57,9 @@ final class CommandExecutor {
                 }
                 default -> throw new IllegalArgumentException("unexpected command after validation");
             };
-        } catch (Exception | OutOfMemoryError e) {
+        } catch (Exception | Error e) {
+            // Errors too (an AssertionError from the device layer, a StackOverflowError): a request
+            // that escapes without a reply would hold its in-flight slot until the connection dies.
             NbdError err = ErrnoMapper.map(e, r);
             LOG.log(Level.WARNING, err.message(), e);
             return errorReply(r.cookie(), err, structured);
