@@ -54,7 +54,9 @@ public final class DemoCommand implements Callable<Integer> {
         if (Files.exists(image) && Files.exists(keyFile)) {
             // A second run serves what the first one made (same image, same passphrase).
             System.err.println("serving the existing " + image + " (passphrase in " + keyFile + ")");
-            volume = new LuksVolumeOpener().open(new VolumeSource(image, null, keyFile, false));
+            try (SecretBytes passphrase = Passphrases.system().read(keyFile, null, false)) {
+                volume = new LuksVolumeOpener().open(new VolumeSource(image, null, false), passphrase);
+            }
         } else if (Files.exists(image)) {
             throw new IOException(image + " exists but " + keyFile + " does not; demo will not overwrite it"
                     + " (use serve for an existing volume)");
@@ -90,10 +92,10 @@ public final class DemoCommand implements Callable<Integer> {
             try (BlockDevice dev = FileBlockDevice.open(image, false)) {
                 Luks2Formatter.format(dev, false, options, passphrase, random).volumeKey().close();
             }
+            out.println("formatted " + image + " as LUKS2 (" + size + " bytes); passphrase in " + keyFile
+                    + " (cryptsetup open --key-file " + keyFile + " " + image + " NAME opens it too)");
+            return new LuksVolumeOpener().open(new VolumeSource(image, null, false), passphrase);
         }
-        out.println("formatted " + image + " as LUKS2 (" + size + " bytes); passphrase in " + keyFile
-                + " (cryptsetup open --key-file " + keyFile + " " + image + " NAME opens it too)");
-        return new LuksVolumeOpener().open(new VolumeSource(image, null, keyFile, false));
     }
 
     /** Where demo keeps an image's passphrase: beside it, as {@code IMAGE.key}. */

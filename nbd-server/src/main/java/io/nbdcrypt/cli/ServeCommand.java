@@ -1,5 +1,6 @@
 package io.nbdcrypt.cli;
 
+import io.nbdcrypt.crypto.SecretBytes;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -21,7 +22,8 @@ public final class ServeCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DEVICE", description = "Disk image or block device.")
     Path device;
 
-    @Option(names = "--key-file", paramLabel = "FILE", description = "Passphrase / key file that unlocks a keyslot.")
+    @Option(names = {"-d", "--key-file"}, paramLabel = "FILE",
+            description = "Passphrase / key file that unlocks a keyslot (- for stdin; asked on a terminal when absent).")
     Path keyFile;
 
     @Option(names = "--header", paramLabel = "FILE", description = "Detached LUKS header.")
@@ -32,16 +34,25 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Mixin ServeOptions serve;
 
+    Passphrases passphrases = Passphrases.system();
+
     @Override
     public Integer call() throws Exception {
         if (serve.socket == null && serve.tcp == null) {
             throw new ParameterException(spec.commandLine(), "--socket PATH (or --tcp 127.0.0.1:PORT) is required");
         }
-        if (!plain && keyFile == null) {
-            throw new ParameterException(spec.commandLine(), "--key-file is required (or --plain for a raw device)");
+        if (plain && keyFile != null) {
+            throw new ParameterException(spec.commandLine(), "--plain serves the raw device: --key-file does not apply");
         }
-        VolumeOpener opener = plain ? new PlainVolumeOpener() : new LuksVolumeOpener();
-        OpenedVolume volume = opener.open(new VolumeSource(device, header, keyFile, serve.readOnly));
+        VolumeSource source = new VolumeSource(device, header, serve.readOnly);
+        OpenedVolume volume;
+        if (plain) {
+            volume = new PlainVolumeOpener().open(source, null);
+        } else {
+            try (SecretBytes passphrase = passphrases.read(keyFile, "Enter passphrase for " + device + ": ", false)) {
+                volume = new LuksVolumeOpener().open(source, passphrase);
+            }
+        }
         return ServeLoop.run(volume, serve, serve.toConfig(null), System.out);
     }
 }

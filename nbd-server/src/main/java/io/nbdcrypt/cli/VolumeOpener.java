@@ -1,5 +1,6 @@
 package io.nbdcrypt.cli;
 
+import io.nbdcrypt.crypto.SecretBytes;
 import java.io.IOException;
 
 /**
@@ -11,5 +12,6 @@ import java.io.IOException;
  * never contains key material.
  */
 public interface VolumeOpener {
-    OpenedVolume open(VolumeSource source) throws IOException;
+    /** @param passphrase unlocks the volume (the caller keeps and wipes it), or {@code null} for none */
+    OpenedVolume open(VolumeSource source, SecretBytes passphrase) throws IOException;
 }

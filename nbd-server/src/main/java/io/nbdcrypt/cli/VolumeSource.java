@@ -7,7 +7,6 @@ import java.nio.file.Path;
  *
  * @param device   the disk image or block device holding the data
  * @param header   a detached LUKS header file, or {@code null} when the header is on {@code device}
- * @param keyFile  file holding the passphrase or key file contents, or {@code null} (plain)
  * @param readOnly open without write access
  */
-public record VolumeSource(Path device, Path header, Path keyFile, boolean readOnly) {}
+public record VolumeSource(Path device, Path header, boolean readOnly) {}

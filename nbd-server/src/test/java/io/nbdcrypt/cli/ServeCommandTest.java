@@ -270,6 +270,33 @@ class ServeCommandTest {
     }
 
     @Test
+    void serve_passphraseOnStdin_wrongOneRefusedRightOneServes() throws Exception {
+        ExternalTool.require("nbdinfo");
+        Path img = sparse("stdin.img", 24 << 20);
+        Path keyFile = dir.resolve("pass");
+        Files.writeString(keyFile, "right");
+        Cryptsetup.format(img, keyFile, Cryptsetup.FAST_PBKDF2);
+        Path sock = dir.resolve("in.sock");
+        var wrong = ExternalTool.run(java("serve", img.toString(), "-d", "-", "--socket", sock.toString()),
+                "wrong".getBytes(StandardCharsets.US_ASCII), 120);
+        assertEquals(ExitStatus.WRONG_PASSPHRASE, wrong.exitCode(), wrong.stderr());
+        Process p = new ProcessBuilder(java("serve", img.toString(), "--key-file", "-", "--socket", sock.toString()))
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try {
+            try (var stdin = p.getOutputStream()) {
+                stdin.write("right".getBytes(StandardCharsets.US_ASCII));
+            }
+            String uri = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
+            assertNotNull(uri, "server exited before printing its URI");
+            ExternalTool.run("nbdinfo", "--size", uri).assertSuccess();
+        } finally {
+            p.destroy();
+            p.waitFor(60, TimeUnit.SECONDS);
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
     void serve_withoutKeyFileOrPlain_failsNamingTheOption() throws Exception {
         Path img = sparse("x.img", 1 << 20);
         var r = ExternalTool.run(java("serve", img.toString(), "--socket", dir.resolve("s").toString()), null, 60);
