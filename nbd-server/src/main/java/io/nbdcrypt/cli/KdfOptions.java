@@ -3,6 +3,7 @@ package io.nbdcrypt.cli;
 import io.nbdcrypt.crypto.kdf.HashAlgorithm;
 import io.nbdcrypt.crypto.kdf.KdfBenchmark;
 import io.nbdcrypt.crypto.kdf.KdfParameters;
+import io.nbdcrypt.luks2.keyslot.KdfFloor;
 import picocli.CommandLine.Option;
 
 /**
@@ -57,11 +58,13 @@ final class KdfOptions {
                 int lanes = parallel != null ? parallel : Math.min(4, Runtime.getRuntime().availableProcessors());
                 long heapKiB = Runtime.getRuntime().maxMemory() / 2 / 1024;
                 int mem = memory != null ? memory : (int) Math.min(1 << 20, heapKiB);
-                if (mem < KdfBenchmark.ARGON2_MIN_MEMORY_KIB || mem > 4 << 20) {
-                    throw new IllegalArgumentException("--pbkdf-memory must be 32..4194304 KiB");
+                if (mem < KdfFloor.ARGON2_MIN_MEMORY_KIB || mem > KdfFloor.ARGON2_MAX_MEMORY_KIB) {
+                    throw new IllegalArgumentException("--pbkdf-memory must be " + KdfFloor.ARGON2_MIN_MEMORY_KIB + ".."
+                            + KdfFloor.ARGON2_MAX_MEMORY_KIB + " KiB");
                 }
-                if (lanes < 1 || lanes > 16 || mem < 8 * lanes) {
-                    throw new IllegalArgumentException("--pbkdf-parallel must be 1..16 with at least 8 KiB memory per lane");
+                if (lanes < 1 || lanes > KdfFloor.ARGON2_MAX_CPUS || mem < 8 * lanes) {
+                    throw new IllegalArgumentException("--pbkdf-parallel must be 1.." + KdfFloor.ARGON2_MAX_CPUS
+                            + " with at least 8 KiB memory per lane");
                 }
                 if (forceIterations != null) {
                     if (forceIterations < KdfBenchmark.ARGON2_MIN_TIME) {
