@@ -2,7 +2,6 @@ package io.nbdcrypt.luks1;
 
 import io.nbdcrypt.block.BlockDevice;
 import io.nbdcrypt.block.EncryptedVolume;
-import io.nbdcrypt.crypto.KeyAccess;
 import io.nbdcrypt.crypto.SecretBytes;
 import io.nbdcrypt.crypto.af.AfSplitter;
 import io.nbdcrypt.crypto.kdf.KdfParameters;
@@ -11,9 +10,9 @@ import io.nbdcrypt.luks2.LuksException;
 import io.nbdcrypt.luks2.LuksFormatException;
 import io.nbdcrypt.luks2.VolumeInfo;
 import io.nbdcrypt.luks2.WrongPassphraseException;
+import io.nbdcrypt.luks2.digest.DigestVerifier;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.security.MessageDigest;
 import java.util.OptionalInt;
 
 /**
@@ -125,14 +124,8 @@ public final class Luks1Volume {
     }
 
     private boolean digestMatches(SecretBytes candidate) {
-        try (SecretBytes d = PasswordKdf.derive(new KdfParameters.Pbkdf2(header.hash(), header.mkDigestIterations()),
-                candidate, header.mkDigestSalt(), 20)) {
-            byte[] got = d.copyBytes(KeyAccess.get());
-            try {
-                return MessageDigest.isEqual(got, header.mkDigest());
-            } finally {
-                SecretBytes.wipe(got);
-            }
-        }
+        // The LUKS1 master-key digest is 20 bytes of PBKDF2 (header.mkDigest() holds exactly those).
+        return DigestVerifier.matches(new KdfParameters.Pbkdf2(header.hash(), header.mkDigestIterations()),
+                header.mkDigestSalt(), header.mkDigest(), candidate);
     }
 }

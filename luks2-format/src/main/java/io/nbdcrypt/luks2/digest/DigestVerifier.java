@@ -13,9 +13,15 @@ public final class DigestVerifier {
 
     /** Whether {@code volumeKey} is the key {@code d} describes (constant-time compare). */
     public static boolean matches(Digest d, SecretBytes volumeKey) {
-        byte[] want = d.digest();
-        try (SecretBytes got = PasswordKdf.derive(new KdfParameters.Pbkdf2(d.hash(), d.iterations()), volumeKey,
-                d.salt(), want.length)) {
+        return matches(new KdfParameters.Pbkdf2(d.hash(), d.iterations()), d.salt(), d.digest(), volumeKey);
+    }
+
+    /**
+     * Whether PBKDF2 of {@code volumeKey} under {@code params} and {@code salt} gives
+     * {@code want} (constant-time compare); LUKS1's master-key digest is this too.
+     */
+    public static boolean matches(KdfParameters.Pbkdf2 params, byte[] salt, byte[] want, SecretBytes volumeKey) {
+        try (SecretBytes got = PasswordKdf.derive(params, volumeKey, salt, want.length)) {
             byte[] g = got.copyBytes(KeyAccess.get());
             try {
                 return MessageDigest.isEqual(want, g);
