@@ -34,23 +34,25 @@ class CbcEssivCipherTest {
             """;
 
     @ParameterizedTest
-    @ValueSource(ints = {16, 32})
+    @ValueSource(ints = {16, 24, 32})
     void encrypt_sectorsPast2To32_matchDmCryptEssivInPython(int keyLen) {
         SplittableRandom rnd = new SplittableRandom(SEED + keyLen);
         byte[] key = XtsCipherPropertyTest.bytes(rnd, keyLen);
-        long first = (1L << 32) - 2;
-        int sectors = 5;
+        // Across 2^32, across an IV batch (256) and the direct-buffer bounce (32 sectors), with an iv_tweak.
+        long first = (1L << 32) - 300;
+        long ivTweak = 7;
+        int sectors = 600;
         byte[] plain = XtsCipherPropertyTest.bytes(rnd, sectors * 512);
         ByteBuffer direct = ByteBuffer.allocateDirect(plain.length).put(0, plain);
         ByteBuffer heap = ByteBuffer.wrap(plain.clone());
         try (CbcEssivCipher c = CbcEssivCipher.create(SecretBytes.copyOf(key))) {
-            SectorCipher sc = SectorCipher.cbcEssiv(c, 512, IvRule.dmCrypt(IvMode.PLAIN64, 0));
+            SectorCipher sc = SectorCipher.cbcEssiv(c, 512, IvRule.dmCrypt(IvMode.PLAIN64, ivTweak));
             sc.encrypt(direct, first);
             sc.encrypt(heap, first);
         }
         StringBuilder in = new StringBuilder();
         for (int i = 0; i < sectors; i++) {
-            in.append(HEX.formatHex(key)).append(' ').append(first + i).append(' ')
+            in.append(HEX.formatHex(key)).append(' ').append(first + i + ivTweak).append(' ')
                     .append(HEX.formatHex(Arrays.copyOfRange(plain, i * 512, (i + 1) * 512))).append('\n');
         }
         String out = ExternalTool.run(List.of(ExternalTool.debianPython().toString(), "-c", SCRIPT),
