@@ -43,6 +43,14 @@ class ServeCommandTest {
     }
 
     /** Starts the program and waits for the URI line it prints on stdout once listening. */
+    /** A 24 MiB LUKS2 image made by cryptsetup (fast PBKDF2), unlocked by {@code passphrase}. */
+    private Path cryptsetupLuks2(String name, String passphrase) throws IOException {
+        Path img = sparse(name, 24 << 20);
+        Path keyFile = Files.writeString(dir.resolve(name + ".pass"), passphrase);
+        Cryptsetup.format(img, keyFile, Cryptsetup.FAST_PBKDF2);
+        return img;
+    }
+
     private static Process startServing(List<String> cmd, StringBuilder uri) throws IOException {
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
@@ -254,10 +262,7 @@ class ServeCommandTest {
 
     @Test
     void serve_wrongPassphrase_failsWithoutServing() throws Exception {
-        Path img = sparse("w.img", 24 << 20);
-        Path keyFile = dir.resolve("pass");
-        Files.writeString(keyFile, "right");
-        Cryptsetup.format(img, keyFile, Cryptsetup.FAST_PBKDF2);
+        Path img = cryptsetupLuks2("w.img", "right");
         Path wrong = dir.resolve("wrong");
         Files.writeString(wrong, "wrong");
         Path sock = dir.resolve("w.sock");
@@ -272,10 +277,7 @@ class ServeCommandTest {
     @Test
     void serve_passphraseOnStdin_wrongOneRefusedRightOneServes() throws Exception {
         ExternalTool.require("nbdinfo");
-        Path img = sparse("stdin.img", 24 << 20);
-        Path keyFile = dir.resolve("pass");
-        Files.writeString(keyFile, "right");
-        Cryptsetup.format(img, keyFile, Cryptsetup.FAST_PBKDF2);
+        Path img = cryptsetupLuks2("stdin.img", "right");
         Path sock = dir.resolve("in.sock");
         var wrong = ExternalTool.run(java("serve", img.toString(), "-d", "-", "--socket", sock.toString()),
                 "wrong".getBytes(StandardCharsets.US_ASCII), 120);
