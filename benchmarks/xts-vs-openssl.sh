@@ -24,6 +24,14 @@ JMH_ARGS=${JMH_ARGS:-"-f 1 -wi 3 -w 1s -i 5 -r 1s"}
 OSSL_SECONDS=${OSSL_SECONDS:-3}
 command -v openssl >/dev/null || { echo "error: openssl not found (apt-get install openssl)" >&2; exit 1; }
 
+# ossl_kbps ALG BYTES encrypt|decrypt [extra openssl speed args]: openssl's 1000s of bytes/s for one data-unit size.
+ossl_kbps() {
+  local alg=$1 bytes=$2 dir=$3; shift 3
+  local args=(speed -seconds "$OSSL_SECONDS" -evp "$alg" -bytes "$bytes" "$@")
+  [ "$dir" = decrypt ] && args+=(-decrypt)
+  openssl "${args[@]}" 2>/dev/null | awk -v a="$(echo "$alg" | tr a-z A-Z)" '$1 == a {v = $2} END {sub(/k$/, "", v); print v}'
+}
+
 if [ "${1:-}" = --cpu-time ]; then
   # Wall-clock numbers on a busy shared machine measure the neighbours. Both sides here count
   # only their own CPU time: our CpuTimeComparison (ThreadMXBean) and openssl speed without -elapsed.
@@ -34,10 +42,7 @@ if [ "${1:-}" = --cpu-time ]; then
   for alg in aes-256-xts aes-128-xts; do
     for bytes in 4096 512; do
       for dir in encrypt decrypt; do
-        args=(speed -seconds "$OSSL_SECONDS" -evp "$alg" -bytes "$bytes")
-        [ "$dir" = decrypt ] && args+=(-decrypt)
-        kbps=$(openssl "${args[@]}" 2>/dev/null | awk -v a="$(echo "$alg" | tr a-z A-Z)" '$1 == a {v = $2} END {sub(/k$/, "", v); print v}')
-        echo "$alg $bytes $dir $kbps" >>"$OUT/openssl-cpu.txt"
+        echo "$alg $bytes $dir $(ossl_kbps "$alg" "$bytes" "$dir")" >>"$OUT/openssl-cpu.txt"
       done
     done
   done
@@ -73,11 +78,8 @@ for alg in aes-256-xts aes-128-xts; do
   for bytes in 4096 512; do
     for dir in encrypt decrypt; do
       for multi in 1 2; do
-        args=(speed -elapsed -seconds "$OSSL_SECONDS" -evp "$alg" -bytes "$bytes")
-        [ "$dir" = decrypt ] && args+=(-decrypt)
-        [ "$multi" = 2 ] && args+=(-multi 2)
-        kbps=$(openssl "${args[@]}" 2>/dev/null | awk -v a="$(echo "$alg" | tr a-z A-Z)" '$1 == a {v = $2} END {sub(/k$/, "", v); print v}')
-        echo "$alg $bytes $dir $multi $kbps" >>"$OUT/openssl.txt"
+        extra=(-elapsed); [ "$multi" = 2 ] && extra+=(-multi 2)
+        echo "$alg $bytes $dir $multi $(ossl_kbps "$alg" "$bytes" "$dir" "${extra[@]}")" >>"$OUT/openssl.txt"
       done
     done
   done
