@@ -66,7 +66,8 @@ public final class NbdServer implements AutoCloseable {
     private final List<Channel> listeners = new ArrayList<>();
     private final AtomicInteger active = new AtomicInteger();
     private InetSocketAddress tcpAddress;
-    private boolean closed;
+    /** Written by close(), read by the event loops that accept connections. */
+    private volatile boolean closed;
 
     private NbdServer(ExportRegistry exports, ServerConfig config) {
         this.exports = exports;
@@ -163,10 +164,14 @@ public final class NbdServer implements AutoCloseable {
 
     private void initConnection(Channel ch) {
         // Child channels are initialised on several event loops at once: count atomically.
-        if (closed || active.incrementAndGet() > config.maxConnections()) {
-            if (!closed) {
-                active.decrementAndGet();
-            }
+        if (closed) {
+            metrics.connectionRefused();
+            LOG.info(() -> "refusing connection " + ch + ": shutting down");
+            ch.close();
+            return;
+        }
+        if (active.incrementAndGet() > config.maxConnections()) {
+            active.decrementAndGet();
             metrics.connectionRefused();
             LOG.warning(() -> "refusing connection " + ch + ": limit of " + config.maxConnections() + " reached");
             ch.close();
