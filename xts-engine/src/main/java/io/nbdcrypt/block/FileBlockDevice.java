@@ -1,5 +1,11 @@
 package io.nbdcrypt.block;
 
+import io.nbdcrypt.linux.BlockDevices;
+import io.nbdcrypt.linux.Errno;
+import io.nbdcrypt.linux.Libc;
+import io.nbdcrypt.linux.Linux;
+import io.nbdcrypt.linux.LockHolders;
+import io.nbdcrypt.linux.NativeException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -20,6 +26,11 @@ import java.util.Objects;
  * of a regular file succeeded, or for a writable block device; when the file system or device
  * refuses at run time (EOPNOTSUPP), trim falls back to writing zeroes and {@code canTrim}
  * turns false. Either way a trimmed range reads back as zeroes.
+ *
+ * <p>Locking: {@link #open(Path, boolean, DeviceLock)} holds a {@link DeviceLock} on the
+ * device until {@link #close()} (a {@code flock} on our own descriptor, plus {@code O_EXCL}
+ * for an exclusive open of a block device); a conflicting holder is a
+ * {@link DeviceInUseException} at open time.
  */
 public final class FileBlockDevice implements BlockDevice {
     private static final int ZERO_CHUNK = 1 << 20;
@@ -30,7 +41,7 @@ public final class FileBlockDevice implements BlockDevice {
     private final long size;
     private final boolean readOnly;
     private final boolean blockDevice;
-    /** Our own descriptor for fallocate/ioctl (FileChannel does not expose its own), or -1. */
+    /** Our own descriptor for fallocate, ioctl and the lock (FileChannel does not expose its own), or -1. */
     private final int fd;
     private volatile boolean punchWorks;
 
@@ -46,36 +57,80 @@ public final class FileBlockDevice implements BlockDevice {
     }
 
     /**
-     * Opens {@code path} (a regular file or a block device).
+     * Opens {@code path} (a regular file or a block device) without a lock.
      *
      * @throws IOException if it cannot be opened, or it is a block device whose size cannot be read
      */
     public static FileBlockDevice open(Path path, boolean readOnly) throws IOException {
+        return open(path, readOnly, DeviceLock.NONE);
+    }
+
+    /**
+     * Opens {@code path} and holds {@code lock} on it until {@link #close()}.
+     *
+     * @throws DeviceInUseException if another process holds a conflicting lock, or (block
+     *                              devices, {@link DeviceLock#EXCLUSIVE}) the device is mounted,
+     *                              mapped or opened exclusively elsewhere
+     * @throws IOException          if it cannot be opened, its size cannot be read, or a lock is
+     *                              asked for where native calls are unavailable
+     */
+    public static FileBlockDevice open(Path path, boolean readOnly, DeviceLock lock) throws IOException {
         FileChannel ch = readOnly
                 ? FileChannel.open(path, StandardOpenOption.READ)
                 : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
         int fd = -1;
         try {
             boolean regular = Files.isRegularFile(path);
-            if (LinuxFileOps.available() && (!regular || !readOnly)) {
-                fd = LinuxFileOps.open(path, readOnly);
+            if (Linux.available() && (!regular || !readOnly || lock != DeviceLock.NONE)) {
+                fd = openOwnDescriptor(path, readOnly, !regular && lock == DeviceLock.EXCLUSIVE);
+            } else if (lock != DeviceLock.NONE) {
+                throw new IOException("cannot lock " + path + " without native access (" + Linux.unavailableReason() + ")");
+            }
+            if (lock != DeviceLock.NONE) {
+                lock(fd, path, lock);
             }
             long size;
             if (regular) {
                 size = ch.size();
             } else if (fd >= 0) {
-                size = LinuxFileOps.blockDeviceSize(fd, path);
+                size = BlockDevices.size(fd, path.toString());
             } else {
                 throw new IOException(path + " is not a regular file and its size cannot be read without native access ("
-                        + LinuxFileOps.unavailableReason() + ")");
+                        + Linux.unavailableReason() + ")");
             }
-            boolean punch = !readOnly && fd >= 0 && (!regular || LinuxFileOps.punchHole(fd, path, size, 4096) == 0);
+            boolean punch = !readOnly && fd >= 0 && (!regular || punchHole(fd, path, size, 4096));
             return new FileBlockDevice(path, ch, size, readOnly, !regular, fd, punch);
         } catch (IOException | RuntimeException e) {
-            if (fd >= 0) {
-                LinuxFileOps.close(fd);
-            }
+            Libc.close(fd);
             ch.close();
+            throw e;
+        }
+    }
+
+    /** Our own descriptor (FileChannel does not expose its own), with O_EXCL on a block device when asked. */
+    private static int openOwnDescriptor(Path path, boolean readOnly, boolean exclusive) throws IOException {
+        int flags = (readOnly ? Libc.O_RDONLY : Libc.O_RDWR) | (exclusive ? Libc.O_EXCL : 0);
+        try {
+            return Libc.open(path, flags);
+        } catch (NativeException e) {
+            if (exclusive && e.errno() == Errno.EBUSY) {
+                throw new DeviceInUseException(path, "mounted, mapped, or opened exclusively by another program",
+                        LockHolders.of(path));
+            }
+            throw e;
+        }
+    }
+
+    private static void lock(int fd, Path path, DeviceLock lock) throws IOException {
+        int op = (lock == DeviceLock.EXCLUSIVE ? Libc.LOCK_EX : Libc.LOCK_SH) | Libc.LOCK_NB;
+        try {
+            Libc.flock(fd, op, path.toString());
+        } catch (NativeException e) {
+            if (e.errno() == Errno.EWOULDBLOCK) {
+                throw new DeviceInUseException(path, lock == DeviceLock.EXCLUSIVE
+                        ? "another program has it open (locked)" : "another program is writing to it (locked)",
+                        LockHolders.of(path));
+            }
             throw e;
         }
     }
@@ -154,7 +209,7 @@ public final class FileBlockDevice implements BlockDevice {
             return;
         }
         if (mayTrim && punchWorks) {
-            if (LinuxFileOps.punchHole(fd, path, offset, length) == 0) {
+            if (punchHole(fd, path, offset, length)) {
                 return;
             }
             // The file system or device refused after all: stop trying, write zeroes instead.
@@ -173,9 +228,7 @@ public final class FileBlockDevice implements BlockDevice {
         try {
             channel.close();
         } finally {
-            if (fd >= 0) {
-                LinuxFileOps.close(fd);
-            }
+            Libc.close(fd); // also releases the lock
         }
     }
 
@@ -183,6 +236,23 @@ public final class FileBlockDevice implements BlockDevice {
     public String toString() {
         return "FileBlockDevice[" + path + ", " + size + " bytes" + (blockDevice ? ", block device" : "")
                 + (readOnly ? ", read-only]" : "]");
+    }
+
+    /**
+     * fallocate(PUNCH_HOLE | KEEP_SIZE): the range reads back as zeroes and its storage is
+     * released. False when the file system or device cannot do it (EOPNOTSUPP, ENOSYS), so the
+     * caller can fall back; other failures throw.
+     */
+    private static boolean punchHole(int fd, Path path, long offset, long length) throws IOException {
+        try {
+            Libc.fallocate(fd, Libc.FALLOC_FL_PUNCH_HOLE | Libc.FALLOC_FL_KEEP_SIZE, offset, length, path.toString());
+            return true;
+        } catch (NativeException e) {
+            if (e.errno() == Errno.EOPNOTSUPP || e.errno() == Errno.ENOSYS) {
+                return false;
+            }
+            throw e;
+        }
     }
 
     private void ensureWritable() throws ReadOnlyDeviceException {

@@ -1,0 +1,81 @@
+package io.nbdcrypt.linux;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LibcTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void open_missingFile_failsWithEnoentNamingThePath() {
+        Path missing = dir.resolve("nope");
+        NativeException e = assertThrows(NativeException.class, () -> Libc.open(missing, Libc.O_RDONLY));
+        assertEquals(Errno.ENOENT, e.errno());
+        assertTrue(e.getMessage().contains(missing.toString()) && e.getMessage().contains("ENOENT"), e.getMessage());
+    }
+
+    @Test
+    void flock_exclusiveHeldOnAnotherDescriptor_failsWithEwouldblock() throws IOException {
+        Path f = Files.createFile(dir.resolve("f"));
+        int a = Libc.open(f, Libc.O_RDONLY);
+        int b = Libc.open(f, Libc.O_RDONLY);
+        try {
+            Libc.flock(a, Libc.LOCK_EX | Libc.LOCK_NB, f.toString());
+            NativeException e = assertThrows(NativeException.class,
+                    () -> Libc.flock(b, Libc.LOCK_SH | Libc.LOCK_NB, f.toString()));
+            assertEquals(Errno.EWOULDBLOCK, e.errno());
+            Libc.flock(a, Libc.LOCK_UN, f.toString());
+            Libc.flock(b, Libc.LOCK_SH | Libc.LOCK_NB, f.toString()); // free again
+        } finally {
+            Libc.close(a);
+            Libc.close(b);
+        }
+    }
+
+    @Test
+    void lockHolders_flockHeldByThisProcess_namesOurPid() throws IOException {
+        Path f = Files.createFile(dir.resolve("held"));
+        int fd = Libc.open(f, Libc.O_RDONLY);
+        try {
+            Libc.flock(fd, Libc.LOCK_EX | Libc.LOCK_NB, f.toString());
+            List<String> holders = LockHolders.of(f);
+            assertEquals(1, holders.size(), holders.toString());
+            assertTrue(holders.get(0).startsWith("pid " + ProcessHandle.current().pid() + " "), holders.toString());
+        } finally {
+            Libc.close(fd);
+        }
+        assertEquals(List.of(), LockHolders.of(f), "closing the descriptor drops the lock");
+    }
+
+    @Test
+    void lockHolders_otherFile_isEmpty() throws IOException {
+        Path held = Files.createFile(dir.resolve("held"));
+        Path other = Files.createFile(dir.resolve("other"));
+        int fd = Libc.open(held, Libc.O_RDONLY);
+        try {
+            Libc.flock(fd, Libc.LOCK_SH | Libc.LOCK_NB, held.toString());
+            assertEquals(List.of(), LockHolders.of(other));
+        } finally {
+            Libc.close(fd);
+        }
+    }
+
+    @Test
+    void deviceNumbers_splitLikeGlibc() {
+        // makedev(259, 1048575) in glibc's encoding: major above 255 and minor above 255 both land in the high bits.
+        long major = 259;
+        long minor = 1048575;
+        long dev = (major & 0xfff) << 8 | (major & ~0xfffL) << 32 | (minor & 0xff) | (minor & ~0xffL) << 12;
+        assertEquals(major, LockHolders.major(dev));
+        assertEquals(minor, LockHolders.minor(dev));
+    }
+}
