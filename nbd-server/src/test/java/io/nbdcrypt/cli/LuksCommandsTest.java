@@ -7,8 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nbdcrypt.luks2.interop.Cryptsetup;
 import io.nbdcrypt.testsupport.ExternalTool;
+import io.nbdcrypt.testsupport.TestFiles;
 import java.io.PrintWriter;
-import java.io.RandomAccessFile;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,11 +40,7 @@ class LuksCommandsTest {
     }
 
     Path image() throws Exception {
-        Path p = dir.resolve("v.img");
-        try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
-            f.setLength(20L << 20);
-        }
-        return p;
+        return TestFiles.sparse(dir.resolve("v.img"), 20L << 20);
     }
 
     @Test

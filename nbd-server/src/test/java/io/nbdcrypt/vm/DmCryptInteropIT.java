@@ -8,12 +8,12 @@ import io.nbdcrypt.block.FileBlockDevice;
 import io.nbdcrypt.crypto.KeyAccess;
 import io.nbdcrypt.crypto.SecretBytes;
 import io.nbdcrypt.testsupport.ExternalTool;
+import io.nbdcrypt.testsupport.TestFiles;
 import io.nbdcrypt.xts.IvMode;
 import io.nbdcrypt.xts.IvRule;
 import io.nbdcrypt.xts.SectorCipher;
 import io.nbdcrypt.xts.XtsCipher;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -243,9 +243,7 @@ class DmCryptInteropIT {
     }
 
     private static void createSparse(Disk d) throws IOException {
-        try (RandomAccessFile f = new RandomAccessFile(disks.resolve(d.name() + ".img").toFile(), "rw")) {
-            f.setLength(d.diskSize());
-        }
+        TestFiles.sparse(disks.resolve(d.name() + ".img"), d.diskSize());
     }
 
     /** The guest side: shell functions, then one line per mapping and range. */

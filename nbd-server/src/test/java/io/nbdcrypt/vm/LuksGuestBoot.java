@@ -1,9 +1,9 @@
 package io.nbdcrypt.vm;
 
 import io.nbdcrypt.testsupport.ExternalTool;
+import io.nbdcrypt.testsupport.TestFiles;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.RandomAccessFile;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -149,10 +149,10 @@ final class LuksGuestBoot {
         SecureRandom random = new SecureRandom();
 
         Path passphrase = writePassphrase(dir.resolve("passphrase"), random);
-        Path served = sparse(disks.resolve("served.img"), SERVED_SIZE);
+        Path served = TestFiles.sparse(disks.resolve("served.img"), SERVED_SIZE);
         NbdcryptCli.format(served, passphrase);
         for (int sectorSize : GUEST_SECTOR_SIZES) {
-            sparse(disks.resolve("cs" + sectorSize + ".img"), GUEST_DISK_SIZE);
+            TestFiles.sparse(disks.resolve("cs" + sectorSize + ".img"), GUEST_DISK_SIZE);
         }
         byte[] inHostVolume = writeHostVolume(dir, disks.resolve("host512.img"), passphrase, random);
         byte[] fromHost = new byte[FILE_KIB * 1024];
@@ -184,10 +184,10 @@ final class LuksGuestBoot {
         random.nextBytes(file);
         Path content = Files.createDirectories(dir.resolve("host512-content"));
         Files.write(content.resolve("f"), file);
-        Path fs = sparse(dir.resolve("host512-fs.img"), GUEST_DISK_SIZE - DATA_OFFSET);
+        Path fs = TestFiles.sparse(dir.resolve("host512-fs.img"), GUEST_DISK_SIZE - DATA_OFFSET);
         ExternalTool.run(ExternalTool.require("mke2fs").toString(), "-q", "-F", "-t", "ext4", "-d", content.toString(),
                 fs.toString()).assertSuccess();
-        sparse(volume, GUEST_DISK_SIZE);
+        TestFiles.sparse(volume, GUEST_DISK_SIZE);
         NbdcryptCli.format(volume, passphrase, "--sector-size", "512", "--key-size", "256");
         try (NbdcryptCli.Server server = NbdcryptCli.serve(volume, passphrase, dir.resolve("host512.sock"), false,
                 GuestVm.logDirectory().resolve("LuksGuestBoot.host512.serve.log"))) {
@@ -203,13 +203,6 @@ final class LuksGuestBoot {
         byte[] raw = new byte[24];
         random.nextBytes(raw);
         return Files.writeString(file, Base64.getEncoder().encodeToString(raw), StandardCharsets.US_ASCII);
-    }
-
-    private static Path sparse(Path file, long size) throws IOException {
-        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
-            f.setLength(size);
-        }
-        return file;
     }
 
     private static String guestScript() throws IOException {

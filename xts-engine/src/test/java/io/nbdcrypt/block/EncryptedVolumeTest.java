@@ -7,13 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.testsupport.TestFiles;
 import io.nbdcrypt.xts.IvMode;
 import io.nbdcrypt.xts.IvRule;
 import io.nbdcrypt.xts.ReferenceXts;
 import io.nbdcrypt.xts.SectorCipher;
 import io.nbdcrypt.xts.XtsCipher;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,9 +46,7 @@ class EncryptedVolumeTest {
     @BeforeEach
     void setUp() throws IOException {
         image = dir.resolve("volume.img");
-        try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
-            f.setLength(DATA_OFFSET + 8 * MIB); // sparse: never-written sectors are holes
-        }
+        TestFiles.sparse(image, DATA_OFFSET + 8 * MIB); // sparse: never-written sectors are holes
         key = new byte[64];
         new SplittableRandom(SEED).nextBytes(key);
         xts = XtsCipher.create(SecretBytes.copyOf(key));

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nbdcrypt.testsupport.ExternalTool;
+import io.nbdcrypt.testsupport.TestFiles;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -86,10 +86,6 @@ class FileBlockDeviceLockTest {
     }
 
     private Path image(String name) throws IOException {
-        Path f = dir.resolve(name);
-        try (RandomAccessFile r = new RandomAccessFile(f.toFile(), "rw")) {
-            r.setLength(1 << 20);
-        }
-        return f;
+        return TestFiles.sparse(dir.resolve(name), 1 << 20);
     }
 }

@@ -11,6 +11,7 @@ import io.nbdcrypt.luks2.Luks2HeaderReader;
 import io.nbdcrypt.luks2.LuksException;
 import io.nbdcrypt.luks2.interop.Cryptsetup;
 import io.nbdcrypt.luks2.json.JsonArea;
+import io.nbdcrypt.testsupport.TestFiles;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -52,9 +53,7 @@ class HeaderFuzzTest {
     @BeforeAll
     static void makeBase() throws Exception {
         Path img = dir.resolve("fuzz.img");
-        try (var f = new java.io.RandomAccessFile(img.toFile(), "rw")) {
-            f.setLength(4L << 20);
-        }
+        TestFiles.sparse(img, 4L << 20);
         Path k = Files.write(dir.resolve("k"), "fuzz".getBytes());
         Path k2 = Files.write(dir.resolve("k2"), "fuzz2".getBytes());
         Cryptsetup.format(img, k, List.of("--type", "luks2", "--pbkdf", "argon2id", "--pbkdf-force-iterations", "4",
@@ -107,9 +106,7 @@ class HeaderFuzzTest {
     @Test
     void openLuks1_mutatedHeaders_onlyCleanErrors() throws Exception {
         Path img = dir.resolve("l1.img");
-        try (var f = new java.io.RandomAccessFile(img.toFile(), "rw")) {
-            f.setLength(3L << 20);
-        }
+        TestFiles.sparse(img, 3L << 20);
         Path k = Files.write(dir.resolve("k1"), "fuzz".getBytes());
         Cryptsetup.format(img, k, List.of("--type", "luks1", "--pbkdf-force-iterations", "1000"));
         byte[] luks1 = Arrays.copyOf(Files.readAllBytes(img), 1 << 20);

@@ -13,6 +13,7 @@ import io.nbdcrypt.luks2.Luks2Volume;
 import io.nbdcrypt.luks2.LuksFormatException;
 import io.nbdcrypt.luks2.disk.HeaderCopyReader;
 import io.nbdcrypt.luks2.interop.Cryptsetup;
+import io.nbdcrypt.testsupport.TestFiles;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,9 +42,7 @@ class HostileHeaderTest {
     @BeforeAll
     static void makeBase() throws Exception {
         Path img = dir.resolve("base.img");
-        try (var f = new java.io.RandomAccessFile(img.toFile(), "rw")) {
-            f.setLength(4L << 20);
-        }
+        TestFiles.sparse(img, 4L << 20);
         Path key = Files.write(dir.resolve("k"), passphrase);
         Path key2 = Files.write(dir.resolve("k2"), "second".getBytes());
         Cryptsetup.format(img, key, List.of("--type", "luks2", "--pbkdf", "pbkdf2", "--pbkdf-force-iterations", "1000",
@@ -218,9 +217,7 @@ class HostileHeaderTest {
     @org.junit.jupiter.params.provider.ValueSource(strings = {"16k", "32k", "64k", "128k", "256k", "512k", "1m", "2m", "4m"})
     void read_everyMetadataSize_validOpensAndPrimaryLossFindsSecondary(String size) throws Exception {
         Path img = dir.resolve("m" + size + ".img");
-        try (var f = new java.io.RandomAccessFile(img.toFile(), "rw")) {
-            f.setLength(16L << 20);
-        }
+        TestFiles.sparse(img, 16L << 20);
         Path key = Files.write(dir.resolve("km"), passphrase);
         Cryptsetup.format(img, key, List.of("--type", "luks2", "--pbkdf", "pbkdf2", "--pbkdf-force-iterations", "1000",
                 "--luks2-metadata-size", size, "--luks2-keyslots-size", "1m"));

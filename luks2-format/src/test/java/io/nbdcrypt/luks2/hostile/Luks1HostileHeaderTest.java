@@ -8,6 +8,7 @@ import io.nbdcrypt.luks1.Luks1Volume;
 import io.nbdcrypt.luks2.LuksFormatException;
 import io.nbdcrypt.luks2.LuksVolumes;
 import io.nbdcrypt.luks2.interop.Cryptsetup;
+import io.nbdcrypt.testsupport.TestFiles;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,9 +34,7 @@ class Luks1HostileHeaderTest {
     @BeforeAll
     static void makeBase() throws Exception {
         Path img = dir.resolve("l1.img");
-        try (var f = new java.io.RandomAccessFile(img.toFile(), "rw")) {
-            f.setLength(3L << 20);
-        }
+        TestFiles.sparse(img, 3L << 20);
         Path k = Files.write(dir.resolve("k"), "legacy".getBytes());
         Cryptsetup.format(img, k, List.of("--type", "luks1", "--pbkdf-force-iterations", "1000"));
         base = Files.readAllBytes(img);

@@ -11,6 +11,7 @@ import io.nbdcrypt.crypto.SecretBytes;
 import io.nbdcrypt.luks2.Luks2Volume;
 import io.nbdcrypt.luks2.interop.Cryptsetup;
 import io.nbdcrypt.luks2.interop.PythonXts;
+import io.nbdcrypt.testsupport.TestFiles;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,9 +33,7 @@ class SegmentParametersTest {
     @Test
     void dataVolume_ivTweakAndFixedSize_matchPythonReference() throws Exception {
         Path img = dir.resolve("t.img");
-        try (var f = new java.io.RandomAccessFile(img.toFile(), "rw")) {
-            f.setLength(24L << 20);
-        }
+        TestFiles.sparse(img, 24L << 20);
         Path key = Files.write(dir.resolve("k"), "tweak".getBytes());
         Cryptsetup.format(img, key, List.of("--type", "luks2", "--pbkdf", "pbkdf2", "--pbkdf-force-iterations", "1000",
                 "--sector-size", "4096"));

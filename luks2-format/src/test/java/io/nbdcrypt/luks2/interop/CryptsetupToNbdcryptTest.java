@@ -11,7 +11,7 @@ import io.nbdcrypt.crypto.KeyAccess;
 import io.nbdcrypt.crypto.SecretBytes;
 import io.nbdcrypt.luks2.Luks2Volume;
 import io.nbdcrypt.luks2.WrongPassphraseException;
-import java.io.RandomAccessFile;
+import io.nbdcrypt.testsupport.TestFiles;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,13 +30,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 class CryptsetupToNbdcryptTest {
     @TempDir
     Path dir;
-
-    static Path sparse(Path p, long size) throws Exception {
-        try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
-            f.setLength(size);
-        }
-        return p;
-    }
 
     Path keyFile(String name, String content) throws Exception {
         return Files.write(dir.resolve(name), content.getBytes());
@@ -60,7 +53,7 @@ class CryptsetupToNbdcryptTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("formats")
     void unlock_cryptsetupImage_givesCryptsetupVolumeKey(String name, List<String> options) throws Exception {
-        Path img = sparse(dir.resolve("v.img"), 24L << 20);
+        Path img = TestFiles.sparse(dir.resolve("v.img"), 24L << 20);
         Path key = keyFile("key", "correct horse " + name);
         List<String> args = new ArrayList<>(List.of("--type", "luks2"));
         args.addAll(options);
@@ -78,7 +71,7 @@ class CryptsetupToNbdcryptTest {
 
     @Test
     void unlock_severalKeyslots_eachOpensAndWrongOneIsRefused() throws Exception {
-        Path img = sparse(dir.resolve("v.img"), 24L << 20);
+        Path img = TestFiles.sparse(dir.resolve("v.img"), 24L << 20);
         Path k0 = keyFile("k0", "zero");
         Path k1 = keyFile("k1", "one");
         Path k2 = keyFile("k2", "two");
@@ -109,7 +102,7 @@ class CryptsetupToNbdcryptTest {
 
     @Test
     void unlock_prioritiesSetByCryptsetup_preferFirstIgnoreSkippedUnlessChosen() throws Exception {
-        Path img = sparse(dir.resolve("v.img"), 24L << 20);
+        Path img = TestFiles.sparse(dir.resolve("v.img"), 24L << 20);
         Path k = keyFile("k", "same passphrase in two slots");
         Cryptsetup.format(img, k, Cryptsetup.FAST_PBKDF2);
         Cryptsetup.addKey(img, k, k, List.of("--key-slot", "4"));
@@ -138,7 +131,7 @@ class CryptsetupToNbdcryptTest {
     @Test
     void dataVolume_detachedHeader_readsWhatPythonWroteWithCryptsetupKey() throws Exception {
         Path hdr = dir.resolve("hdr.img");
-        Path data = sparse(dir.resolve("data.img"), 8L << 20);
+        Path data = TestFiles.sparse(dir.resolve("data.img"), 8L << 20);
         Path key = keyFile("key", "detached");
         Cryptsetup.format(data, key, concat(Cryptsetup.FAST_PBKDF2, List.of("--header", hdr.toString(), "--sector-size", "4096")));
         byte[] vk = Cryptsetup.volumeKey(hdr, key, List.of());

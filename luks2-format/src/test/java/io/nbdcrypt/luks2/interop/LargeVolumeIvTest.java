@@ -9,6 +9,7 @@ import io.nbdcrypt.block.FileBlockDevice;
 import io.nbdcrypt.crypto.SecretBytes;
 import io.nbdcrypt.luks2.Luks2Volume;
 import io.nbdcrypt.luks2.segment.Segment;
+import io.nbdcrypt.testsupport.TestFiles;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +35,7 @@ class LargeVolumeIvTest {
     @ParameterizedTest(name = "{0}, {1}-byte sectors")
     @CsvSource({"aes-xts-plain64, 4096", "aes-xts-plain64, 512", "aes-xts-plain, 4096"})
     void dataVolume_acrossSector2pow32_matchesPythonXtsBothWays(String cipher, int sectorSize) throws Exception {
-        Path img = CryptsetupToNbdcryptTest.sparse(dir.resolve("big.img"), 3 * TIB);
+        Path img = TestFiles.sparse(dir.resolve("big.img"), 3 * TIB);
         Path key = Files.write(dir.resolve("key"), "big volume".getBytes());
         Cryptsetup.format(img, key, CryptsetupToNbdcryptTest.concat(Cryptsetup.FAST_PBKDF2,
                 List.of("--type", "luks2", "--cipher", cipher, "--sector-size", Integer.toString(sectorSize))));

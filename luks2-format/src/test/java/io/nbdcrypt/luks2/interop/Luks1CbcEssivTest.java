@@ -14,6 +14,7 @@ import io.nbdcrypt.luks2.LuksException;
 import io.nbdcrypt.luks2.LuksFormatException;
 import io.nbdcrypt.luks2.LuksVolumes;
 import io.nbdcrypt.luks2.WrongPassphraseException;
+import io.nbdcrypt.testsupport.TestFiles;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +40,7 @@ class Luks1CbcEssivTest {
     Path dir;
 
     private Path format(Path img, Path key, int bits, List<String> extra) throws Exception {
-        CryptsetupToNbdcryptTest.sparse(img, SIZE);
+        TestFiles.sparse(img, SIZE);
         Cryptsetup.format(img, key, CryptsetupToNbdcryptTest.concat(List.of("--type", "luks1", "--cipher",
                 "aes-cbc-essiv:sha256", "--key-size", Integer.toString(bits), "--hash", "sha256",
                 "--pbkdf-force-iterations", "1000"), extra));
@@ -125,7 +126,7 @@ class Luks1CbcEssivTest {
     @Test
     void open_cbcEssivDetachedHeader_readsPythonData() throws Exception {
         Path k = Files.write(dir.resolve("k"), "detached cbc".getBytes());
-        Path hdr = CryptsetupToNbdcryptTest.sparse(dir.resolve("hdr.img"), 4L << 20);
+        Path hdr = TestFiles.sparse(dir.resolve("hdr.img"), 4L << 20);
         Path data = format(dir.resolve("data.img"), k, 256, List.of("--header", hdr.toString()));
         byte[] vk = Cryptsetup.volumeKey(hdr, k, List.of());
         long payload = payloadOffset(hdr);

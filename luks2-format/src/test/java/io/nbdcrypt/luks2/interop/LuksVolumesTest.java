@@ -10,6 +10,7 @@ import io.nbdcrypt.crypto.KeyAccess;
 import io.nbdcrypt.crypto.SecretBytes;
 import io.nbdcrypt.luks2.LuksVolumes;
 import io.nbdcrypt.luks2.WrongPassphraseException;
+import io.nbdcrypt.testsupport.TestFiles;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +31,7 @@ class LuksVolumesTest {
     @ParameterizedTest(name = "LUKS1 {0} {1}-bit")
     @CsvSource({"sha1, 256", "sha256, 512", "sha512, 512"})
     void open_luks1FromCryptsetup_keyMatchesAndDataReads(String hash, int bits) throws Exception {
-        Path img = CryptsetupToNbdcryptTest.sparse(dir.resolve("l1.img"), 8L << 20);
+        Path img = TestFiles.sparse(dir.resolve("l1.img"), 8L << 20);
         Path k0 = Files.write(dir.resolve("k0"), "legacy".getBytes());
         Path k1 = Files.write(dir.resolve("k1"), "legacy two".getBytes());
         Cryptsetup.format(img, k0, List.of("--type", "luks1", "--hash", hash, "--key-size", Integer.toString(bits),
@@ -69,7 +70,7 @@ class LuksVolumesTest {
     @Test
     void open_luks2DetachedFromCryptsetup_readsAndWritesThroughApi() throws Exception {
         Path hdr = dir.resolve("hdr.img");
-        Path data = CryptsetupToNbdcryptTest.sparse(dir.resolve("data.img"), 4L << 20);
+        Path data = TestFiles.sparse(dir.resolve("data.img"), 4L << 20);
         Path k = Files.write(dir.resolve("k"), "detached api".getBytes());
         Cryptsetup.format(data, k, CryptsetupToNbdcryptTest.concat(Cryptsetup.FAST_PBKDF2, List.of("--type", "luks2",
                 "--header", hdr.toString())));

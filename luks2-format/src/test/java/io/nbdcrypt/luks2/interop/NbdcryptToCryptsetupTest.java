@@ -18,6 +18,7 @@ import io.nbdcrypt.luks2.Luks2Formatter;
 import io.nbdcrypt.luks2.Luks2Volume;
 import io.nbdcrypt.luks2.WrongPassphraseException;
 import io.nbdcrypt.testsupport.ExternalTool;
+import io.nbdcrypt.testsupport.TestFiles;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,14 +65,14 @@ class NbdcryptToCryptsetupTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("options")
     void format_anyOptions_cryptsetupAcceptsOpensAndExtends(String name, FormatOptions o) throws Exception {
-        Path img = CryptsetupToNbdcryptTest.sparse(dir.resolve("v.img"), 24L << 20);
+        Path img = TestFiles.sparse(dir.resolve("v.img"), 24L << 20);
         checkRoundTrip(img, img, false, o);
     }
 
     @Test
     void format_detachedHeader_cryptsetupOpensWithHeaderOption() throws Exception {
-        Path hdr = CryptsetupToNbdcryptTest.sparse(dir.resolve("hdr.img"), 16L << 20);
-        Path data = CryptsetupToNbdcryptTest.sparse(dir.resolve("data.img"), 4L << 20);
+        Path hdr = TestFiles.sparse(dir.resolve("hdr.img"), 16L << 20);
+        Path data = TestFiles.sparse(dir.resolve("data.img"), 4L << 20);
         checkRoundTrip(hdr, data, true, FormatOptions.defaults(FAST_PBKDF2));
     }
 
@@ -148,8 +149,8 @@ class NbdcryptToCryptsetupTest {
 
     @Test
     void format_defaults_sameLayoutAsCryptsetupDefaults() throws Exception {
-        Path ours = CryptsetupToNbdcryptTest.sparse(dir.resolve("ours.img"), 20L << 20);
-        Path theirs = CryptsetupToNbdcryptTest.sparse(dir.resolve("theirs.img"), 20L << 20);
+        Path ours = TestFiles.sparse(dir.resolve("ours.img"), 20L << 20);
+        Path theirs = TestFiles.sparse(dir.resolve("theirs.img"), 20L << 20);
         Path key = Files.write(dir.resolve("k"), "layout".getBytes());
         Cryptsetup.format(theirs, key, List.of("--type", "luks2", "--pbkdf", "pbkdf2", "--pbkdf-force-iterations", "1000"));
         try (BlockDevice dev = FileBlockDevice.open(ours, false);
@@ -171,7 +172,7 @@ class NbdcryptToCryptsetupTest {
 
     @Test
     void addAndRemoveKeyslot_tokenImportedByCryptsetup_survivesUntouched() throws Exception {
-        Path img = CryptsetupToNbdcryptTest.sparse(dir.resolve("v.img"), 20L << 20);
+        Path img = TestFiles.sparse(dir.resolve("v.img"), 20L << 20);
         Path k0 = Files.write(dir.resolve("k0"), "token".getBytes());
         Path k1 = Files.write(dir.resolve("k1"), "token two".getBytes());
         Cryptsetup.format(img, k0, CryptsetupToNbdcryptTest.concat(Cryptsetup.FAST_PBKDF2, List.of("--type", "luks2")));
@@ -196,7 +197,7 @@ class NbdcryptToCryptsetupTest {
 
     @Test
     void changePassphrase_ourVolume_cryptsetupOpensOnlyNewOne() throws Exception {
-        Path img = CryptsetupToNbdcryptTest.sparse(dir.resolve("v.img"), 20L << 20);
+        Path img = TestFiles.sparse(dir.resolve("v.img"), 20L << 20);
         Path oldKey = Files.write(dir.resolve("old"), "old".getBytes());
         Path newKey = Files.write(dir.resolve("new"), "new".getBytes());
         try (BlockDevice dev = FileBlockDevice.open(img, false);

@@ -11,11 +11,11 @@ import io.nbdcrypt.nbd.codec.HandshakeEncoder;
 import io.nbdcrypt.nbd.testing.Hex;
 import io.nbdcrypt.nbd.testing.LeakCheck;
 import io.nbdcrypt.nbd.transmission.NbdMetrics;
+import io.nbdcrypt.testsupport.TestFiles;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,9 +45,7 @@ class HandshakeHandlerTest {
     @BeforeEach
     void setUp() throws IOException {
         Path img = dir.resolve("disk.img");
-        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
-            f.setLength(1 << 20);
-        }
+        TestFiles.sparse(img, 1 << 20);
         registry = ExportRegistry.of(new Export("disk", "test disk", FileBlockDevice.open(img, false), false, false));
         ch = new EmbeddedChannel(new HandshakeDecoder(1024), new HandshakeEncoder(),
                 new HandshakeHandler(registry, 32 << 20, java.time.Duration.ofSeconds(60), new NbdMetrics(),

@@ -8,14 +8,15 @@ import io.nbdcrypt.nbd.testing.RawClient;
 import io.nbdcrypt.nbd.testing.ServedImage;
 import io.nbdcrypt.nbd.testing.ServedImage.Kind;
 import io.nbdcrypt.nbd.transmission.FlowLimits;
+import io.nbdcrypt.testsupport.Await;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -70,16 +71,6 @@ class BadInputTest {
         }
     }
 
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("gave up waiting for: " + what);
-            }
-            Thread.sleep(10);
-        }
-    }
-
     @Test
     void garbageHandshake_connectionClosed() throws Exception {
         try (RawClient c = RawClient.connect(served.socket)) {
@@ -109,7 +100,8 @@ class BadInputTest {
             c.readGreeting();
             c.send(new byte[] {0, 0, 0, 3, 0x49, 0x48, 0x41});   // flags + 3 bytes of IHAVEOPT
         }
-        await(() -> served.server.connectionCount() == before, "the abandoned connection to be dropped");
+        Await.until(() -> served.server.connectionCount() == before, Duration.ofSeconds(60),
+                "the abandoned connection to be dropped");
     }
 
     @Test
@@ -241,7 +233,8 @@ class BadInputTest {
                 c.send(request(0, RawClient.READ, i, 0, 65536));
             }
         }
-        await(() -> served.server.connectionCount() == before, "both connections to be dropped");
+        Await.until(() -> served.server.connectionCount() == before, Duration.ofSeconds(60),
+                "both connections to be dropped");
     }
 
     @Test
@@ -258,7 +251,8 @@ class BadInputTest {
                 // the test closes the socket while this thread is blocked in write
             }
         });
-        await(() -> served.server.metrics().readPauses() > pausesBefore, "the server to stop reading the hog");
+        Await.until(() -> served.server.metrics().readPauses() > pausesBefore, Duration.ofSeconds(60),
+                "the server to stop reading the hog");
         // While the hog is stalled, the others are served (checked in @AfterEach too).
         assertArrayEquals(goodData, good.read(10, 1 << 20, goodData.length).data());
         assertTrue(sender.isAlive(), "the hog's sends must block once the server stops reading");
@@ -293,7 +287,8 @@ class BadInputTest {
                 c.close();
             }
         }
-        await(() -> served.server.connectionCount() == 1, "the extra connections to be dropped");
+        Await.until(() -> served.server.connectionCount() == 1, Duration.ofSeconds(60),
+                "the extra connections to be dropped");
         // Slots are free again: several full clients in parallel.
         List<RawClient> again = new ArrayList<>();
         try {

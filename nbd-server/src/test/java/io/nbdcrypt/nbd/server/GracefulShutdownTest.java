@@ -8,15 +8,17 @@ import io.nbdcrypt.nbd.backend.Export;
 import io.nbdcrypt.nbd.backend.ExportRegistry;
 import io.nbdcrypt.nbd.testing.LeakCheck;
 import io.nbdcrypt.nbd.testing.RawClient;
+import io.nbdcrypt.testsupport.Await;
+import io.nbdcrypt.testsupport.TestFiles;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.SocketException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -32,9 +34,7 @@ class GracefulShutdownTest {
     @Test
     void close_withPipelinedWrites_everyAcknowledgedWriteIsOnDiskAndKeysClosed() throws Exception {
         Path img = dir.resolve("d.img");
-        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
-            f.setLength(16 << 20);
-        }
+        TestFiles.sparse(img, 16 << 20);
         AtomicBoolean keysWiped = new AtomicBoolean();
         ExportRegistry registry = new ExportRegistry(
                 List.of(new Export("", "", FileBlockDevice.open(img, false), false, false)),
@@ -88,9 +88,7 @@ class GracefulShutdownTest {
     @Test
     void close_repliesToEverythingReceivedBeforeClosing() throws Exception {
         Path img = dir.resolve("d.img");
-        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
-            f.setLength(16 << 20);
-        }
+        TestFiles.sparse(img, 16 << 20);
         ExportRegistry registry = ExportRegistry.of(new Export("", "", FileBlockDevice.open(img, false), false, false));
         Path sock = dir.resolve("s.sock");
         NbdServer server = NbdServer.start(registry, ServerConfig.unix(sock));
@@ -99,10 +97,7 @@ class GracefulShutdownTest {
                 c.send(request(0, RawClient.READ, i, (long) i << 16, 65536));
             }
             // Once the server has received them all, close must still answer each one.
-            long deadline = System.nanoTime() + 60_000_000_000L;
-            while (server.metrics().requests() < 64 && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
+            Await.until(() -> server.metrics().requests() >= 64, Duration.ofSeconds(60), "the server to receive all 64");
             assertEquals(64, server.metrics().requests());
             CompletableFuture<Void> closer = closeInBackground(server);
             boolean[] seen = new boolean[64];

@@ -9,8 +9,8 @@ import io.nbdcrypt.nbd.backend.Export;
 import io.nbdcrypt.nbd.backend.ExportRegistry;
 import io.nbdcrypt.nbd.testing.LeakCheck;
 import io.nbdcrypt.nbd.testing.RawClient;
+import io.nbdcrypt.testsupport.TestFiles;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
@@ -61,9 +61,7 @@ class OutOfOrderRepliesTest {
     @Test
     void slowRead_laterRequestsAnsweredFirst_thenTheSlowOne() throws Exception {
         Path img = dir.resolve("d.img");
-        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
-            f.setLength(4 << 20);
-        }
+        TestFiles.sparse(img, 4 << 20);
         CountDownLatch gate = new CountDownLatch(1);
         CountDownLatch entered = new CountDownLatch(1);
         GatedDevice device = new GatedDevice(FileBlockDevice.open(img, false), gate, entered);

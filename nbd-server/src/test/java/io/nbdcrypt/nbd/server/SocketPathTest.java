@@ -6,8 +6,8 @@ import io.nbdcrypt.block.FileBlockDevice;
 import io.nbdcrypt.nbd.backend.Export;
 import io.nbdcrypt.nbd.backend.ExportRegistry;
 import io.nbdcrypt.nbd.testing.RawClient;
+import io.nbdcrypt.testsupport.TestFiles;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
@@ -23,9 +23,7 @@ class SocketPathTest {
 
     private ExportRegistry registry() throws IOException {
         Path img = dir.resolve("d.img");
-        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
-            f.setLength(1 << 20);
-        }
+        TestFiles.sparse(img, 1 << 20);
         return ExportRegistry.of(new Export("", "", FileBlockDevice.open(img, false), false, false));
     }
 

@@ -9,12 +9,12 @@ import io.nbdcrypt.nbd.backend.Export;
 import io.nbdcrypt.nbd.backend.ExportRegistry;
 import io.nbdcrypt.nbd.server.NbdServer;
 import io.nbdcrypt.nbd.server.ServerConfig;
+import io.nbdcrypt.testsupport.TestFiles;
 import io.nbdcrypt.xts.IvMode;
 import io.nbdcrypt.xts.IvRule;
 import io.nbdcrypt.xts.SectorCipher;
 import io.nbdcrypt.xts.XtsCipher;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.List;
@@ -47,9 +47,7 @@ public final class ServedImage implements AutoCloseable {
     public static ServedImage start(Path dir, Kind kind, long size, boolean readOnly, boolean allowDiscards,
             UnaryOperator<ServerConfig> tune) throws IOException {
         Path image = dir.resolve("disk.img");
-        try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
-            f.setLength(size);
-        }
+        TestFiles.sparse(image, size);
         BlockDevice device = FileBlockDevice.open(image, false);
         byte[] key = null;
         XtsCipher xts = null;

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.*;
 import io.nbdcrypt.block.FileBlockDevice;
 import io.nbdcrypt.nbd.backend.Export;
 import io.nbdcrypt.nbd.codec.NbdRequest;
+import io.nbdcrypt.testsupport.TestFiles;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,9 +31,7 @@ class RequestValidatorTest {
     @BeforeEach
     void setUp() throws IOException {
         Path img = dir.resolve("d.img");
-        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
-            f.setLength(SIZE);
-        }
+        TestFiles.sparse(img, SIZE);
         device = FileBlockDevice.open(img, false);
         rw = new Export("", "", device, false, false);
         ro = new Export("", "", device, true, false);
