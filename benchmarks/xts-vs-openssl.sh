@@ -36,7 +36,7 @@ if [ "${1:-}" = --cpu-time ]; then
   # Wall-clock numbers on a busy shared machine measure the neighbours. Both sides here count
   # only their own CPU time: our CpuTimeComparison (ThreadMXBean) and openssl speed without -elapsed.
   echo "== ours, CPU time ==" >&2
-  java --add-modules=jdk.incubator.vector -cp "$jar" io.nbdcrypt.benchmarks.CpuTimeComparison "$OSSL_SECONDS" >"$OUT/ours-cpu.txt"
+  java @"$here/scripts/jvm/vector.args" -cp "$jar" io.nbdcrypt.benchmarks.CpuTimeComparison "$OSSL_SECONDS" >"$OUT/ours-cpu.txt"
   echo "== openssl speed, CPU time ==" >&2
   : >"$OUT/openssl-cpu.txt"
   for alg in aes-256-xts aes-128-xts; do
@@ -68,7 +68,7 @@ for t in 1 2; do
   # Two threads: heap buffers only, to keep the run short (direct differs by one copy, seen at 1 thread).
   only=(); [ "$t" = 2 ] && only=(-p direct=false)
   # shellcheck disable=SC2086
-  java --add-modules=jdk.incubator.vector -jar "$jar" 'io\.nbdcrypt\.benchmarks\.XtsBenchmark\.' $JMH_ARGS -t "$t" "${only[@]}" -rf json -rff "$OUT/jmh-t$t.json" >"$OUT/jmh-t$t.log" 2>&1 \
+  java @"$here/scripts/jvm/vector.args" -jar "$jar" 'io\.nbdcrypt\.benchmarks\.XtsBenchmark\.' $JMH_ARGS -t "$t" "${only[@]}" -rf json -rff "$OUT/jmh-t$t.json" >"$OUT/jmh-t$t.log" 2>&1 \
     || { tail -30 "$OUT/jmh-t$t.log" >&2; exit 1; }
 done
 

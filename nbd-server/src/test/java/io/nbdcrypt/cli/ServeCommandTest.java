@@ -7,17 +7,14 @@ import io.nbdcrypt.luks2.interop.PythonCbcEssiv;
 import io.nbdcrypt.luks2.interop.PythonXts;
 import io.nbdcrypt.testsupport.ExternalTool;
 import static io.nbdcrypt.testsupport.Bytes.indexOf;
-import java.io.BufferedReader;
+import io.nbdcrypt.testsupport.TestFiles;
+import io.nbdcrypt.testing.NbdcryptProgram;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,23 +23,13 @@ class ServeCommandTest {
     @TempDir Path dir;
 
     private static List<String> java(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                // As ./nbdcrypt runs serve and demo: with the SIMD tweak mask.
-                "--enable-native-access=ALL-UNNAMED", "--add-modules=jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
-                "io.nbdcrypt.cli.Main"));
-        cmd.addAll(Arrays.asList(args));
-        return cmd;
+        return NbdcryptProgram.command(args);
     }
 
     private Path sparse(String name, long size) throws IOException {
-        Path p = dir.resolve(name);
-        try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
-            f.setLength(size);
-        }
-        return p;
+        return TestFiles.sparse(dir.resolve(name), size);
     }
 
-    /** Starts the program and waits for the URI line it prints on stdout once listening. */
     /** A 24 MiB LUKS2 image made by cryptsetup (fast PBKDF2), unlocked by {@code passphrase}. */
     private Path cryptsetupLuks2(String name, String passphrase) throws IOException {
         Path img = sparse(name, 24 << 20);
@@ -51,13 +38,9 @@ class ServeCommandTest {
         return img;
     }
 
-    private static Process startServing(List<String> cmd, StringBuilder uri) throws IOException {
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        String line = out.readLine();
-        assertNotNull(line, "server exited before printing its URI");
-        uri.append(line);
-        return p;
+    /** Starts {@code nbdcrypt ARGS} and waits for the URI line it prints on stdout once listening. */
+    private static NbdcryptProgram.Running serving(String... args) throws IOException {
+        return NbdcryptProgram.start(List.of(args), null, null);
     }
 
     @Test
@@ -65,16 +48,12 @@ class ServeCommandTest {
         ExternalTool.require("qemu-io");
         Path img = sparse("plain.img", 8 << 20);
         Path sock = dir.resolve("s.sock");
-        StringBuilder uri = new StringBuilder();
-        Process p = startServing(java("serve", img.toString(), "--plain", "--socket", sock.toString()), uri);
-        try {
-            assertEquals("nbd+unix:///?socket=" + sock.toAbsolutePath(), uri.toString());
-            ExternalTool.run("qemu-io", "-f", "raw", "-c", "write -P 0x3c 1048576 65536", uri.toString())
+        try (NbdcryptProgram.Running p = serving("serve", img.toString(), "--plain", "--socket", sock.toString())) {
+            String uri = p.uri();
+            assertEquals("nbd+unix:///?socket=" + sock.toAbsolutePath(), uri);
+            ExternalTool.run("qemu-io", "-f", "raw", "-c", "write -P 0x3c 1048576 65536", uri)
                     .assertSuccess();
-            p.destroy(); // SIGTERM
-            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "server did not stop on SIGTERM");
-        } finally {
-            p.destroyForcibly();
+            p.stop(); // SIGTERM
         }
         assertFalse(Files.exists(sock), "socket left behind");
         byte[] all = Files.readAllBytes(img);
@@ -89,19 +68,15 @@ class ServeCommandTest {
         ExternalTool.require("nbdinfo");
         ExternalTool.require("qemu-io");
         Path img = dir.resolve("demo.img");
-        StringBuilder uri = new StringBuilder();
-        Process p = startServing(java("demo", img.toString(), "--size", "32M"), uri);
-        try {
-            assertTrue(uri.toString().startsWith("nbd+unix:///?socket="), uri.toString());
-            String info = ExternalTool.run("nbdinfo", "--size", uri.toString()).assertSuccess().stdoutText().trim();
+        try (NbdcryptProgram.Running p = serving("demo", img.toString(), "--size", "32M")) {
+            String uri = p.uri();
+            assertTrue(uri.startsWith("nbd+unix:///?socket="), uri);
+            String info = ExternalTool.run("nbdinfo", "--size", uri).assertSuccess().stdoutText().trim();
             // 32 MiB image minus cryptsetup's 16 MiB header area.
             assertEquals(String.valueOf(16 << 20), info);
-            ExternalTool.run("qemu-io", "-f", "raw", "-c", "write -P 0x41 0 1048576", uri.toString()).assertSuccess();
-            ExternalTool.run("qemu-io", "-f", "raw", "-c", "read -P 0x41 0 1048576", uri.toString()).assertSuccess();
-            p.destroy();
-            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        } finally {
-            p.destroyForcibly();
+            ExternalTool.run("qemu-io", "-f", "raw", "-c", "write -P 0x41 0 1048576", uri).assertSuccess();
+            ExternalTool.run("qemu-io", "-f", "raw", "-c", "read -P 0x41 0 1048576", uri).assertSuccess();
+            p.stop(); // SIGTERM
         }
         Path keyFile = dir.resolve("demo.img.key");
         assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(keyFile)));
@@ -123,15 +98,11 @@ class ServeCommandTest {
         ExternalTool.require("qemu-io");
         Path img = dir.resolve("again.img");
         for (int run = 0; run < 2; run++) {
-            StringBuilder uri = new StringBuilder();
-            Process p = startServing(java("demo", img.toString(), "--size", "24M"), uri);
-            try {
+            try (NbdcryptProgram.Running p = serving("demo", img.toString(), "--size", "24M")) {
+                String uri = p.uri();
                 String cmd = run == 0 ? "write -P 0x33 8192 4096" : "read -P 0x33 8192 4096";
-                ExternalTool.run("qemu-io", "-f", "raw", "-c", cmd, uri.toString()).assertSuccess();
-                p.destroy();
-                assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-            } finally {
-                p.destroyForcibly();
+                ExternalTool.run("qemu-io", "-f", "raw", "-c", cmd, uri).assertSuccess();
+                p.stop(); // SIGTERM
             }
         }
     }
@@ -154,16 +125,12 @@ class ServeCommandTest {
         Files.writeString(keyFile, "correct horse battery staple");
         Cryptsetup.format(img, keyFile, List.of("--type", "luks2", "--pbkdf", "pbkdf2", "--pbkdf-force-iterations",
                 "1000", "--sector-size", "4096"));
-        StringBuilder uri = new StringBuilder();
-        Process p = startServing(java("serve", img.toString(), "--key-file", keyFile.toString(), "--socket",
-                dir.resolve("c.sock").toString()), uri);
-        try {
+        try (NbdcryptProgram.Running p = serving("serve", img.toString(), "--key-file", keyFile.toString(), "--socket",
+                dir.resolve("c.sock").toString())) {
+            String uri = p.uri();
             // An unaligned write, so the server's read-modify-write path is judged too.
-            ExternalTool.run("qemu-io", "-f", "raw", "-c", "write -P 0x5a 4000 70000", uri.toString()).assertSuccess();
-            p.destroy();
-            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        } finally {
-            p.destroyForcibly();
+            ExternalTool.run("qemu-io", "-f", "raw", "-c", "write -P 0x5a 4000 70000", uri).assertSuccess();
+            p.stop(); // SIGTERM
         }
         byte[] key = Cryptsetup.volumeKey(img, keyFile, List.of());
         // Sectors 0..18 hold the write (partial first and last sectors); never-written sectors
@@ -189,17 +156,13 @@ class ServeCommandTest {
         Files.writeString(keyFile, "zeroes");
         Cryptsetup.format(img, keyFile, List.of("--type", "luks2", "--pbkdf", "pbkdf2", "--pbkdf-force-iterations",
                 "1000", "--sector-size", "4096"));
-        StringBuilder uri = new StringBuilder();
-        Process p = startServing(java("serve", img.toString(), "--key-file", keyFile.toString(), "--allow-discards",
-                "--socket", dir.resolve("z.sock").toString()), uri);
-        try {
-            ExternalTool.run("qemu-io", "-f", "raw", "-c", "write -P 0x5a 0 1048576", uri.toString()).assertSuccess();
+        try (NbdcryptProgram.Running p = serving("serve", img.toString(), "--key-file", keyFile.toString(), "--allow-discards",
+                "--socket", dir.resolve("z.sock").toString())) {
+            String uri = p.uri();
+            ExternalTool.run("qemu-io", "-f", "raw", "-c", "write -P 0x5a 0 1048576", uri).assertSuccess();
             // -z -u: NBD_CMD_WRITE_ZEROES without NBD_CMD_FLAG_NO_HOLE.
-            ExternalTool.run("qemu-io", "-f", "raw", "-c", "write -z -u 0 1048576", uri.toString()).assertSuccess();
-            p.destroy();
-            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        } finally {
-            p.destroyForcibly();
+            ExternalTool.run("qemu-io", "-f", "raw", "-c", "write -z -u 0 1048576", uri).assertSuccess();
+            p.stop(); // SIGTERM
         }
         byte[] key = Cryptsetup.volumeKey(img, keyFile, List.of());
         byte[] plain = PythonXts.decrypt(img, key, 16 << 20, 4096, 0, 0, 1 << 20, "plain64");
@@ -224,25 +187,21 @@ class ServeCommandTest {
         byte[] plain = new byte[65536];
         Arrays.fill(plain, (byte) 0x3c);
         PythonCbcEssiv.encrypt(img, Cryptsetup.volumeKey(img, keyFile, List.of()), 2 << 20, 1 << 20, plain);
-        StringBuilder uri = new StringBuilder();
-        Process p = startServing(java("serve", img.toString(), "--key-file", keyFile.toString(), "--read-only",
-                "--socket", dir.resolve("cbc.sock").toString()), uri);
-        try {
-            ExternalTool.run("qemu-io", "-r", "-f", "raw", "-c", "read -P 0x3c 1048576 65536", uri.toString())
+        try (NbdcryptProgram.Running p = serving("serve", img.toString(), "--key-file", keyFile.toString(), "--read-only",
+                "--socket", dir.resolve("cbc.sock").toString())) {
+            String uri = p.uri();
+            ExternalTool.run("qemu-io", "-r", "-f", "raw", "-c", "read -P 0x3c 1048576 65536", uri)
                     .assertSuccess();
             // A range starting 1 KiB before the written one (plaintext zeroes) must not match.
             var miss = ExternalTool.run(List.of("qemu-io", "-r", "-f", "raw", "-c", "read -P 0x3c 1047552 65536",
-                    uri.toString()), null, 60);
+                    uri), null, 60);
             assertTrue(miss.exitCode() != 0 && miss.stdoutText().contains("Pattern verification failed"), miss.stdoutText());
-            String info = ExternalTool.run(List.of(nbdinfo.toString(), uri.toString()), null, 60).assertSuccess()
+            String info = ExternalTool.run(List.of(nbdinfo.toString(), uri), null, 60).assertSuccess()
                     .stdoutText();
             assertTrue(info.contains("aes-cbc-essiv:sha256"), info);
             assertTrue(info.contains("read_only: true"), info);
             assertTrue(info.contains("export-size: " + (6 << 20)), info);
-        } finally {
-            p.destroy();
-            p.waitFor(60, TimeUnit.SECONDS);
-            p.destroyForcibly();
+            p.stop();
         }
     }
 
@@ -282,19 +241,10 @@ class ServeCommandTest {
         var wrong = ExternalTool.run(java("serve", img.toString(), "-d", "-", "--socket", sock.toString()),
                 "wrong".getBytes(StandardCharsets.US_ASCII), 120);
         assertEquals(ExitStatus.WRONG_PASSPHRASE, wrong.exitCode(), wrong.stderr());
-        Process p = new ProcessBuilder(java("serve", img.toString(), "--key-file", "-", "--socket", sock.toString()))
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        try {
-            try (var stdin = p.getOutputStream()) {
-                stdin.write("right".getBytes(StandardCharsets.US_ASCII));
-            }
-            String uri = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
-            assertNotNull(uri, "server exited before printing its URI");
-            ExternalTool.run("nbdinfo", "--size", uri).assertSuccess();
-        } finally {
-            p.destroy();
-            p.waitFor(60, TimeUnit.SECONDS);
-            p.destroyForcibly();
+        try (NbdcryptProgram.Running p = NbdcryptProgram.start(List.of("serve", img.toString(), "--key-file", "-",
+                "--socket", sock.toString()), "right".getBytes(StandardCharsets.US_ASCII), null)) {
+            ExternalTool.run("nbdinfo", "--size", p.uri()).assertSuccess();
+            p.stop();
         }
     }
 

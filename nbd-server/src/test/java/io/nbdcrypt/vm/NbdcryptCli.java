@@ -1,26 +1,19 @@
 package io.nbdcrypt.vm;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.nbdcrypt.testing.NbdcryptProgram;
 import io.nbdcrypt.testsupport.ExternalTool;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
- * The {@code nbdcrypt} program as a user runs it, in a child JVM: the shaded
- * {@code nbd-server/target/nbdcrypt.jar} when failsafe names it ({@code nbdcrypt.jar}, built
- * by {@code package} before the ITs), else {@code io.nbdcrypt.cli.Main} from the test class
- * path (a run from an IDE). Passphrases always go in key files, never on the command line.
+ * The {@code nbdcrypt} commands the guest tests run on the host ({@link NbdcryptProgram}: the
+ * shaded jar under failsafe). Passphrases always go in key files, never on the command line.
  */
 final class NbdcryptCli {
     /** cryptsetup's minimum PBKDF2 cost: a test volume unlocks in milliseconds. */
@@ -37,7 +30,7 @@ final class NbdcryptCli {
         args.addAll(FAST_KDF);
         args.addAll(List.of(options));
         args.add(image.toString());
-        ExternalTool.run(command(args), null, 120).assertSuccess();
+        ExternalTool.run(NbdcryptProgram.command(args), null, 120).assertSuccess();
     }
 
     /**
@@ -50,38 +43,31 @@ final class NbdcryptCli {
         if (readOnly) {
             args.add("--read-only");
         }
-        Process p = new ProcessBuilder(command(args)).redirectError(log.toFile()).start();
-        String uri = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
-        if (uri == null || !uri.equals("nbd+unix:///?socket=" + socket.toAbsolutePath())) {
-            p.destroyForcibly();
-            throw new AssertionError("nbdcrypt serve printed '" + uri + "' instead of its URI; log:\n"
+        NbdcryptProgram.Running p = NbdcryptProgram.start(args, null, log);
+        if (!p.uri().equals("nbd+unix:///?socket=" + socket.toAbsolutePath())) {
+            p.close();
+            throw new AssertionError("nbdcrypt serve printed '" + p.uri() + "' instead of its URI; log:\n"
                     + Files.readString(log));
         }
         return new Server(p, socket, log);
     }
 
     /** A running {@code nbdcrypt serve}. */
-    record Server(Process process, Path socket, Path log) implements AutoCloseable {
+    record Server(NbdcryptProgram.Running process, Path socket, Path log) implements AutoCloseable {
         String uri() {
             return "nbd+unix:///?socket=" + socket.toAbsolutePath();
         }
 
         /** Stops it as an operator would (SIGTERM): in-flight requests finish, data is flushed, the socket goes. */
         void stop() {
-            process.destroy();
-            try {
-                assertTrue(process.waitFor(60, TimeUnit.SECONDS), "nbdcrypt serve still running 60 s after SIGTERM");
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
+            process.stop();
             assertFalse(Files.exists(socket), "nbdcrypt serve left its socket " + socket + " behind");
         }
 
         /** Kills it if still running (test clean-up after a failure). */
         @Override
         public void close() {
-            process.destroyForcibly();
+            process.close();
         }
 
         String logText() {
@@ -91,18 +77,5 @@ final class NbdcryptCli {
                 throw new UncheckedIOException(e);
             }
         }
-    }
-
-    private static List<String> command(List<String> args) {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "--add-modules=jdk.incubator.vector"));
-        String jar = System.getProperty("nbdcrypt.jar", "");
-        if (!jar.isEmpty() && Files.isRegularFile(Path.of(jar))) {
-            cmd.addAll(List.of("-jar", jar));
-        } else {
-            cmd.addAll(Arrays.asList("-cp", System.getProperty("java.class.path"), "io.nbdcrypt.cli.Main"));
-        }
-        cmd.addAll(args);
-        return cmd;
     }
 }
