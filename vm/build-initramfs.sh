@@ -6,8 +6,8 @@
 # Usage: build-initramfs.sh OUT            build into OUT (must not exist; appears atomically)
 #        build-initramfs.sh --inputs       list the host files the build reads (cache key)
 # env:   KVER  kernel version (default: newest non-cloud kernel with /boot/vmlinuz-KVER)
-# Packages: linux-image-amd64 busybox-static cryptsetup-bin dmsetup nbd-client e2fsprogs
-#           cpio kmod xz-utils
+# Packages: linux-image-amd64 and those of vm/host-tools (the guest's tools are the lines
+#           marked "guest" there)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 
@@ -19,7 +19,8 @@ KVER=${KVER:-$(for v in $(ls /lib/modules 2>/dev/null | grep -v cloud | sort -V)
 MODULES="virtio_pci virtio_blk virtio_net nbd dm-mod dm-crypt ext4 xts aesni_intel
          af_alg algif_skcipher algif_hash 9p 9pnet_virtio overlay"
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
-TOOLS=$(for t in cryptsetup dmsetup nbd-client mke2fs; do command -v "$t" || echo "/usr/sbin/$t"; done)
+GUEST_TOOLS=$(awk '$1 !~ /^#/ && $3 == "guest" { print $1 }' "$HERE/host-tools")
+TOOLS=$(for t in $GUEST_TOOLS; do command -v "$t" || echo "/usr/sbin/$t"; done)
 
 libs_of() { ldd "$1" | grep -o '/[^ ]*' | sort -u; }
 module_files() {
@@ -37,7 +38,7 @@ if ldd /bin/busybox >/dev/null 2>&1; then   # ldd fails on static binaries
 fi
 
 if [ "${1:-}" = --inputs ]; then
-  echo "$HERE/build-initramfs.sh"; echo "$HERE/init"; echo /bin/busybox; echo "/boot/vmlinuz-$KVER"
+  echo "$HERE/build-initramfs.sh"; echo "$HERE/init"; echo "$HERE/host-tools"; echo /bin/busybox; echo "/boot/vmlinuz-$KVER"
   echo "/lib/modules/$KVER/modules.dep"
   for t in $TOOLS; do echo "$t"; libs_of "$t"; done | sort -u
   exit 0

@@ -23,10 +23,6 @@ import java.util.stream.Stream;
  * {@code nbd-server/target/vm-logs/}. Configure an instance, then run it once.
  */
 public final class GuestVm {
-    /** What the harness and the guest's initramfs are built from (see .ci/run for packages). */
-    private static final List<String> HOST_TOOLS = List.of(
-            "qemu-system-x86_64", "timeout", "cpio", "depmod", "modprobe", "xz", "busybox",
-            "cryptsetup", "dmsetup", "nbd-client", "mke2fs");
 
     private final Path runGuest;
     private final List<String> options = new ArrayList<>();
@@ -38,9 +34,10 @@ public final class GuestVm {
 
     /** A guest runner, or a skip (a failure in CI) when the host cannot boot one. */
     public static GuestVm require() {
-        HOST_TOOLS.forEach(ExternalTool::require);
+        Path vm = harness();
+        hostTools(vm).forEach(ExternalTool::require);
         requireKernel();
-        return new GuestVm(harness().resolve("run-guest.sh"));
+        return new GuestVm(vm.resolve("run-guest.sh"));
     }
 
     /** Attaches every {@code dir/NAME.img} as a raw virtio disk, seen in the guest as {@code /dev/disk/NAME}. */
@@ -116,6 +113,19 @@ public final class GuestVm {
             return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
         } catch (IOException e) {
             return "(console log unreadable: " + e + ")";
+        }
+    }
+
+    /** The commands of {@code vm/host-tools}: what the harness and the guest's initramfs are built from. */
+    private static List<String> hostTools(Path vm) {
+        try {
+            return Files.readAllLines(vm.resolve("host-tools")).stream()
+                    .map(String::strip)
+                    .filter(l -> !l.isEmpty() && !l.startsWith("#"))
+                    .map(l -> l.split("\\s+")[0])
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
