@@ -4,7 +4,6 @@ import io.nbdcrypt.crypto.KeyAccess;
 import io.nbdcrypt.crypto.SecretBytes;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -15,19 +14,21 @@ import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * dm-crypt's {@code aes-cbc-essiv:sha256} (the LUKS1 legacy default): each sector is
- * AES-CBC under the volume key, with IV = AES-ECB under SHA-256(volume key) of the sector
- * number (64-bit little-endian, zero-padded to 16 bytes). Used through
- * {@link SectorCipher#cbcEssiv}; new volumes should use XTS.
+ * dm-crypt's {@code aes-cbc-essiv:sha256} (the LUKS1 legacy default), decryption only: each
+ * sector is AES-CBC under the volume key, with IV = AES-ECB under SHA-256(volume key) of the
+ * sector number (64-bit little-endian, zero-padded to 16 bytes). A {@link SectorTransform} for
+ * {@link SectorCipher#cbcEssiv}: legacy volumes are served read-only, so nothing here writes
+ * CBC ciphertext ({@link #canEncrypt()} is false and {@link SectorCipher#encrypt} refuses);
+ * new volumes use XTS.
  *
  * <p>Key: 16, 24 or 32 bytes (AES-128/192/256); other lengths throw
  * {@link IllegalArgumentException}. Thread-safe without a lock (pooled per-call workers, as in
  * {@link XtsCipher}); no allocation per sector: a CBC cipher initialised once with a zero IV
- * is reused, the sector's IV being folded into the first block (CBC with IV v over P equals
- * CBC with IV 0 over P with P_0 XOR v), and {@code doFinal} resets the chain per sector.
- * {@link #close()} wipes our key copies and pooled buffers.
+ * is reused, the sector's IV being folded into the first block (CBC decryption with IV v
+ * equals decryption with IV 0 followed by P_0 XOR v), and {@code doFinal} resets the chain per
+ * sector. {@link #close()} wipes our key copies and pooled buffers.
  */
-public final class CbcEssivCipher implements AutoCloseable {
+public final class CbcEssivCipher implements SectorTransform {
     private static final VarHandle LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final int MAX_SECTORS = 256;
     private static final byte[] ZERO_IV = new byte[16];
@@ -76,74 +77,25 @@ public final class CbcEssivCipher implements AutoCloseable {
         essivKey.destroy();
     }
 
+    /** Legacy volumes are read-only: this transform only decrypts. */
+    @Override
+    public boolean canEncrypt() {
+        return false;
+    }
+
+    @Override
+    public SectorTransform.Lane borrow() {
+        return pool.borrow();
+    }
+
+    @Override
+    public void release(SectorTransform.Lane lane) {
+        pool.release((Worker) lane);
+    }
+
     @Override
     public String toString() {
         return "CbcEssivCipher[AES-" + keyBytes * 8 + "-CBC-ESSIV:SHA256" + (pool.isClosed() ? ", closed]" : "]");
-    }
-
-    /**
-     * Encrypts or decrypts {@code len / sectorSize} sectors of {@code buf} at absolute index
-     * {@code at} in place (direct buffers through a bounce array); sector {@code i} has IV number {@code rule.ivSector(firstSector + i, sectorSize)}.
-     * With {@code keepHoles}, all-zero sectors are left alone on decryption.
-     */
-    void crypt(ByteBuffer buf, int at, int len, int sectorSize, IvRule rule, long firstSector, boolean encrypt,
-            boolean keepHoles) {
-        Worker w = pool.borrow();
-        try {
-            if (buf.hasArray()) {
-                cryptArray(w, buf.array(), buf.arrayOffset() + at, len, sectorSize, rule, firstSector, encrypt, keepHoles);
-                return;
-            }
-            for (int done = 0; done < len; ) {
-                int n = Math.min(w.bounce.length, len - done);
-                buf.get(at + done, w.bounce, 0, n);
-                cryptArray(w, w.bounce, 0, n, sectorSize, rule, firstSector + done / sectorSize, encrypt, keepHoles);
-                buf.put(at + done, w.bounce, 0, n);
-                done += n;
-            }
-        } finally {
-            pool.release(w);
-        }
-    }
-
-    private static void cryptArray(Worker w, byte[] a, int off, int len, int sectorSize, IvRule rule, long firstSector,
-            boolean encrypt, boolean keepHoles) {
-        {
-            int sectors = len / sectorSize;
-            for (int s = 0; s < sectors; ) {
-                int batch = Math.min(MAX_SECTORS, sectors - s);
-                for (int u = 0; u < batch; u++) {
-                    LE.set(w.ivs, 16 * u, rule.mode().low64(rule.ivSector(firstSector + s + u, sectorSize)));
-                    LE.set(w.ivs, 16 * u + 8, 0L);
-                }
-                update(w.essiv, w.ivs, w.essivs, 16 * batch);
-                for (int u = 0; u < batch; u++) {
-                    int p = off + (s + u) * sectorSize;
-                    if (!encrypt && keepHoles && isZero(a, p, sectorSize)) {
-                        continue;
-                    }
-                    long ivLo = (long) LE.get(w.essivs, 16 * u);
-                    long ivHi = (long) LE.get(w.essivs, 16 * u + 8);
-                    if (encrypt) {
-                        xor16(a, p, ivLo, ivHi);
-                        doFinal(w.enc, a, p, sectorSize, w.sector);
-                    } else {
-                        doFinal(w.dec, a, p, sectorSize, w.sector);
-                        xor16(a, p, ivLo, ivHi);
-                    }
-                }
-                s += batch;
-            }
-        }
-    }
-
-    private static boolean isZero(byte[] a, int p, int n) {
-        for (int i = 0; i < n; i += 8) {
-            if ((long) LE.get(a, p + i) != 0) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static void xor16(byte[] a, int p, long lo, long hi) {
@@ -152,9 +104,9 @@ public final class CbcEssivCipher implements AutoCloseable {
     }
 
     /** Never in place: the JDK would copy the input into a new array on every call. */
-    private static void update(Cipher c, byte[] in, byte[] out, int len) {
+    private static void update(Cipher c, byte[] in, int inOff, byte[] out, int len) {
         try {
-            c.update(in, 0, len, out, 0);
+            c.update(in, inOff, len, out, 0);
         } catch (ShortBufferException e) {
             throw new IllegalStateException(e);
         }
@@ -179,8 +131,7 @@ public final class CbcEssivCipher implements AutoCloseable {
     }
 
     /** One call's JCE ciphers and IV scratch. */
-    private static final class Worker {
-        final Cipher enc = Cipher.getInstance("AES/CBC/NoPadding");
+    static final class Worker implements SectorTransform.Lane {
         final Cipher dec = Cipher.getInstance("AES/CBC/NoPadding");
         final Cipher essiv = Cipher.getInstance("AES/ECB/NoPadding");
         final byte[] ivs = new byte[16 * MAX_SECTORS];
@@ -192,9 +143,40 @@ public final class CbcEssivCipher implements AutoCloseable {
 
         Worker(RawAesKey dataKey, RawAesKey essivKey, int keyBytes) throws GeneralSecurityException {
             this.keyBytes = keyBytes;
-            enc.init(Cipher.ENCRYPT_MODE, dataKey, new IvParameterSpec(ZERO_IV));
             dec.init(Cipher.DECRYPT_MODE, dataKey, new IvParameterSpec(ZERO_IV));
             essiv.init(Cipher.ENCRYPT_MODE, essivKey);
+        }
+
+        @Override
+        public int maxUnits() {
+            return MAX_SECTORS;
+        }
+
+        @Override
+        public byte[] bounce() {
+            return bounce;
+        }
+
+        @Override
+        public void setIv(int unit, long ivLow64) {
+            LE.set(ivs, 16 * unit, ivLow64);
+            LE.set(ivs, 16 * unit + 8, 0L);
+        }
+
+        /** ESSIV of the batch's sector numbers in one ECB call, then each sector: CBC with IV 0, first block XOR its IV. */
+        @Override
+        public int apply(SectorTransform.Direction direction, byte[] data, int off, int sectorSize, int firstUnit, int units,
+                byte[] side, int sideOff) {
+            if (direction != SectorTransform.Direction.DECRYPT) {
+                throw new IllegalStateException("CBC-ESSIV decrypts only"); // SectorCipher refuses before this
+            }
+            update(essiv, ivs, 16 * firstUnit, essivs, 16 * units);
+            for (int u = 0; u < units; u++) {
+                int p = off + u * sectorSize;
+                doFinal(dec, data, p, sectorSize, sector);
+                xor16(data, p, (long) LE.get(essivs, 16 * u), (long) LE.get(essivs, 16 * u + 8));
+            }
+            return SectorTransform.ALL_VERIFIED;
         }
 
         void wipe() {
@@ -203,7 +185,6 @@ public final class CbcEssivCipher implements AutoCloseable {
             Arrays.fill(sector, (byte) 0);
             Arrays.fill(bounce, (byte) 0);
             try {
-                enc.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(new byte[keyBytes], "AES"), new IvParameterSpec(ZERO_IV));
                 dec.init(Cipher.DECRYPT_MODE, new SecretKeySpec(new byte[keyBytes], "AES"), new IvParameterSpec(ZERO_IV));
                 essiv.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(new byte[32], "AES"));
             } catch (GeneralSecurityException e) {

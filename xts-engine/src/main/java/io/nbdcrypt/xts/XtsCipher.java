@@ -18,13 +18,14 @@ import javax.crypto.spec.SecretKeySpec;
  * tweak that is not 16 bytes or a unit shorter than 16 bytes, {@link IndexOutOfBoundsException}
  * for a range outside the array, and {@link IllegalStateException} after {@link #close()}.
  *
- * <p>Thread-safe without a lock: each call borrows a {@code XtsWorker} (its own JCE ciphers
- * and scratch buffers) from a small lock-free pool and returns it; steady state allocates
- * nothing. {@link #close()} wipes our copies of the key and every pooled scratch buffer, and
- * re-keys the pooled JCE ciphers with a zero key so they stop holding the key schedule (the
- * JDK drops, but cannot be made to zero, its old schedule arrays).
+ * <p>As a {@link SectorTransform} (inside a {@link SectorCipher}) it encrypts whole sectors, each
+ * one data unit, many per AES call. Thread-safe without a lock: each call borrows a
+ * {@code XtsWorker} (its own JCE ciphers and scratch buffers) from a small lock-free pool and
+ * returns it; steady state allocates nothing. {@link #close()} wipes our copies of the key and
+ * every pooled scratch buffer, and re-keys the pooled JCE ciphers with a zero key so they stop
+ * holding the key schedule (the JDK drops, but cannot be made to zero, its old schedule arrays).
  */
-public final class XtsCipher implements AutoCloseable {
+public final class XtsCipher implements SectorTransform {
     static final int BLOCK = 16;
 
     private final RawAesKey dataKey;
@@ -64,7 +65,7 @@ public final class XtsCipher implements AutoCloseable {
             }
             XtsCipher c = new XtsCipher(new RawAesKey(raw, 0, half), new RawAesKey(raw, half, half), len, masks);
             try {
-                c.release(c.newWorker()); // fail now, not on first use, if AES is unavailable
+                c.pool.release(c.newWorker()); // fail now, not on first use, if AES is unavailable
             } catch (RuntimeException e) {
                 c.close(); // wipes the key copies just made
                 throw e;
@@ -136,10 +137,10 @@ public final class XtsCipher implements AutoCloseable {
             throw new IllegalArgumentException("XTS data unit must be at least 16 bytes, got " + len);
         }
         Objects.checkFromIndexSize(off, len, data.length);
-        XtsWorker w = borrow();
+        XtsWorker w = pool.borrow();
         try {
             System.arraycopy(tweakIn, 0, w.ivs, 0, BLOCK);
-            w.encryptTweaks(1);
+            w.encryptTweaks(0, 1);
             int tail = len % BLOCK;
             // With stealing, the last full block is handled together with the tail.
             int bulk = (tail == 0 ? len : len - tail - BLOCK);
@@ -150,7 +151,7 @@ public final class XtsCipher implements AutoCloseable {
                 stealCiphertext(w, data, off + bulk, tail, encrypt);
             }
         } finally {
-            release(w);
+            pool.release(w);
         }
     }
 
@@ -182,12 +183,14 @@ public final class XtsCipher implements AutoCloseable {
     }
 
     /** A worker for one call; return it with {@link #release}. Never blocks. */
-    XtsWorker borrow() {
+    @Override
+    public SectorTransform.Lane borrow() {
         return pool.borrow();
     }
 
-    void release(XtsWorker w) {
-        pool.release(w);
+    @Override
+    public void release(SectorTransform.Lane lane) {
+        pool.release((XtsWorker) lane);
     }
 
     private XtsWorker newWorker() {
