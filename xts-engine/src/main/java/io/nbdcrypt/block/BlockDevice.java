@@ -62,6 +62,12 @@ public interface BlockDevice extends Closeable {
      */
     void trim(long offset, long length) throws IOException;
 
-    /** Sets a range to zeroes; when {@code mayTrim}, storage may be released where that reads back as zeroes. */
+    /**
+     * Sets a range to zeroes: later reads of it return zeroes.
+     *
+     * @param mayTrim permission, not a request, to release the storage behind the range where it
+     *                then reads back as zeroes; a device may decline it, and its Javadoc says
+     *                whether it does ({@link EncryptedVolume} always writes encrypted zeroes)
+     */
     void writeZeroes(long offset, long length, boolean mayTrim) throws IOException;
 }

@@ -45,9 +45,12 @@ public final class EncryptedVolume implements BlockDevice {
     /**
      * Heap buffers for the encrypting write path, so it does not allocate per request (heap: the
      * sector cipher works on heap arrays in place, and the JDK copies heap buffers into its own
-     * direct buffer for the system call anyway). They go back holding ciphertext only.
+     * direct buffer for the system call anyway). They go back holding ciphertext only, and are
+     * zeroed when the volume closes all the same (a request that failed half-way may have left
+     * plaintext in one).
      */
-    private final WorkerPool<ByteBuffer> scratch = new WorkerPool<>("EncryptedVolume", () -> ByteBuffer.allocate(SCRATCH), b -> {});
+    private final WorkerPool<ByteBuffer> scratch = new WorkerPool<>("EncryptedVolume", () -> ByteBuffer.allocate(SCRATCH),
+            b -> Arrays.fill(b.array(), (byte) 0));
 
     /**
      * @param dataOffset byte offset of the segment in {@code backing}, a multiple of the sector size
@@ -181,7 +184,13 @@ public final class EncryptedVolume implements BlockDevice {
         backing.flush();
     }
 
-    /** Zeroes as encrypted zeroes, never holes ({@code mayTrim} is not taken: see the class comment). */
+    /**
+     * Writes encrypted zeroes over the range, always: never holes, whatever {@code mayTrim} says,
+     * because dm-crypt would read a hole as noise where the file system expects the zeroes it
+     * wrote (see the class comment). {@link #trim} is the way to release storage.
+     *
+     * @param mayTrim the client's permission to release storage, which this volume declines
+     */
     @Override
     public void writeZeroes(long offset, long length, boolean mayTrim) throws IOException {
         Objects.checkFromIndexSize(offset, length, size);
@@ -225,6 +234,7 @@ public final class EncryptedVolume implements BlockDevice {
         // The volume owns its cipher: closing it is what wipes the volume key.
         try {
             cipher.close();
+            scratch.close();
         } finally {
             backing.close();
         }

@@ -71,6 +71,22 @@ class EncryptedVolumeTest {
         assertThrows(IllegalStateException.class, () -> xts.encrypt(new byte[16], new byte[32], 0, 32));
     }
 
+    /** The pooled write buffers are zeroed when the volume closes (they may hold plaintext after a failed request). */
+    @Test
+    void close_volume_zeroesItsScratchBuffers() throws Exception {
+        EncryptedVolume v = open(4096, false);
+        v.write(100, ByteBuffer.wrap(FileBlockDeviceTest.random(3 * 4096, SEED))); // head, body and tail through scratch
+        java.lang.reflect.Field f = EncryptedVolume.class.getDeclaredField("scratch");
+        f.setAccessible(true);
+        @SuppressWarnings("unchecked")
+        io.nbdcrypt.xts.WorkerPool<ByteBuffer> pool = (io.nbdcrypt.xts.WorkerPool<ByteBuffer>) f.get(v);
+        ByteBuffer pooled = pool.borrow(); // the one the write used: one thread, its home slot
+        assertFalse(isZero(pooled.array()), "the write left bytes in the buffer this test watches");
+        pool.release(pooled);
+        v.close();
+        assertTrue(isZero(pooled.array()), "a pooled scratch buffer still holds bytes after close");
+    }
+
     @Test
     void read_neverWrittenSparseVolume_returnsZeroes() throws IOException {
         try (EncryptedVolume v = open(4096, false)) {
