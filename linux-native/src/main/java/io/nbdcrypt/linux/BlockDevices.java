@@ -8,6 +8,8 @@ import java.lang.foreign.ValueLayout;
 public final class BlockDevices {
     /** {@code _IOR(0x12, 114, size_t)} on 64-bit Linux: the device size in bytes. */
     static final long BLKGETSIZE64 = 0x80081272L;
+    /** {@code _IO(0x12, 119)}: discard a byte range, given as {@code uint64_t[2]} (start, length). */
+    static final long BLKDISCARD = 0x1277L;
 
     private BlockDevices() {}
 
@@ -17,6 +19,21 @@ public final class BlockDevices {
             MemorySegment size = arena.allocate(ValueLayout.JAVA_LONG);
             Libc.ioctl(fd, BLKGETSIZE64, size, "BLKGETSIZE64", target);
             return size.get(ValueLayout.JAVA_LONG, 0);
+        }
+    }
+
+    /**
+     * {@code BLKDISCARD}: tells the device the range is unused (a virtio disk passes it to the
+     * host, which may free the space). What the range reads afterwards is up to the device.
+     *
+     * @throws NativeException EOPNOTSUPP when the device does not discard
+     */
+    public static void discard(int fd, long offset, long length, String target) throws NativeException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment range = arena.allocate(ValueLayout.JAVA_LONG, 2);
+            range.setAtIndex(ValueLayout.JAVA_LONG, 0, offset);
+            range.setAtIndex(ValueLayout.JAVA_LONG, 1, length);
+            Libc.ioctl(fd, BLKDISCARD, range, "BLKDISCARD", target);
         }
     }
 }
