@@ -18,7 +18,8 @@ import java.util.UUID;
 /**
  * Creates a new LUKS2 volume the way {@code cryptsetup luksFormat} lays it out: both header
  * copies, the keyslots area up to the data offset, one data segment of dynamic size, one
- * pbkdf2 digest, and a first keyslot for the passphrase. The metadata area is zeroed first.
+ * pbkdf2 digest, and a first keyslot for the passphrase (or none: {@link #formatWithoutKeyslot}).
+ * The metadata area is zeroed first.
  */
 public final class Luks2Formatter {
     private Luks2Formatter() {}
@@ -34,6 +35,25 @@ public final class Luks2Formatter {
      * @throws IllegalArgumentException for an inconsistent layout (data offset inside the metadata)
      */
     public static Formatted format(BlockDevice headerDevice, boolean detached, FormatOptions o, SecretBytes passphrase,
+            SecureRandom random) throws IOException {
+        Formatted f = formatWithoutKeyslot(headerDevice, detached, o, random);
+        try {
+            f.volume().addVerifiedKeyslot(f.volumeKey(), passphrase, o.kdf(), o.keyslot(), o.hash());
+            return f;
+        } catch (IOException | RuntimeException e) {
+            f.volumeKey().close();
+            throw e;
+        }
+    }
+
+    /**
+     * {@link #format} without a keyslot: the header holds the segment and the digest of a fresh
+     * random volume key, and nothing opens it but that key (no passphrase, so no KDF runs).
+     * This is the ephemeral volume's header, kept in memory; cryptsetup accepts such a header
+     * too (a keyslot can be added later with the volume key). The keyslots area is still laid
+     * out as {@code o} says, so a keyslot fits later.
+     */
+    public static Formatted formatWithoutKeyslot(BlockDevice headerDevice, boolean detached, FormatOptions o,
             SecureRandom random) throws IOException {
         long hdr = o.metadataSize();
         long dataOffset = o.dataOffset().orElse(detached ? 0 : FormatOptions.DEFAULT_DATA_OFFSET);
@@ -70,9 +90,7 @@ public final class Luks2Formatter {
             Luks2Header checked = HeaderValidator.validate(template, json, detached);
             headerDevice.writeZeroes(0, metadataEnd, false);
             HeaderWriter.writeBoth(headerDevice, checked.binary(), 1, JsonArea.encode(json, (int) (hdr - BinaryHeader.SIZE)));
-            Luks2Volume volume = Luks2Volume.open(headerDevice, detached, random);
-            volume.addVerifiedKeyslot(volumeKey, passphrase, o.kdf(), o.keyslot(), o.hash());
-            return new Formatted(volume, volumeKey);
+            return new Formatted(Luks2Volume.open(headerDevice, detached, random), volumeKey);
         } catch (IOException | RuntimeException e) {
             volumeKey.close();
             throw e;

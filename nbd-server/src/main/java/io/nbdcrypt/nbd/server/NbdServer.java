@@ -17,6 +17,8 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -42,7 +44,8 @@ import java.util.logging.Logger;
 
 /**
  * An NBD server for the exports of one {@link ExportRegistry}, on a unix domain socket and/or
- * loopback TCP.
+ * loopback TCP, and on connections handed to it already in the transmission phase
+ * ({@link #adoptConnection}: the in-process kernel attach).
  *
  * <p>Event loops only frame bytes and write replies; requests run on a bounded worker pool.
  * {@link #close()} is graceful: stop accepting, let every connection answer what it already
@@ -100,14 +103,20 @@ public final class NbdServer implements AutoCloseable {
         }
     }
 
+    private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(256 << 10, 1 << 20);
+
+    private static AdaptiveRecvByteBufAllocator receiveAllocator() {
+        return new AdaptiveRecvByteBufAllocator(512, 64 << 10, 1 << 20);
+    }
+
     private void bind() throws IOException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 // The pooled allocator: measured ~1.5x faster than Netty 4.2's default (adaptive)
                 // for the 1 MiB read/write buffers of sequential I/O.
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 << 10, 1 << 20))
-                .childOption(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(512, 64 << 10, 1 << 20))
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, receiveAllocator())
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -162,24 +171,32 @@ public final class NbdServer implements AutoCloseable {
         Files.delete(path);
     }
 
-    private void initConnection(Channel ch) {
+    /** Counts a new connection in, or closes it (shutting down, or the limit reached); true when admitted. */
+    private boolean admit(Channel ch) {
         // Child channels are initialised on several event loops at once: count atomically.
         if (closed) {
             metrics.connectionRefused();
             LOG.info(() -> "refusing connection " + ch + ": shutting down");
             ch.close();
-            return;
+            return false;
         }
         if (active.incrementAndGet() > config.maxConnections()) {
             active.decrementAndGet();
             metrics.connectionRefused();
             LOG.warning(() -> "refusing connection " + ch + ": limit of " + config.maxConnections() + " reached");
             ch.close();
-            return;
+            return false;
         }
         ch.closeFuture().addListener(f -> active.decrementAndGet());
         metrics.connectionAccepted();
         connections.add(ch);
+        return true;
+    }
+
+    private void initConnection(Channel ch) {
+        if (!admit(ch)) {
+            return;
+        }
         int maxPayload = config.limits().maxPayload();
         ch.pipeline()
                 .addLast("decoder", new HandshakeDecoder(MAX_OPTION_LENGTH))
@@ -198,6 +215,43 @@ public final class NbdServer implements AutoCloseable {
         p.replace("encoder", "encoder", new ReplyEncoder());
         p.replace("decoder", "decoder",
                 new RequestDecoder(config.limits().maxPayload(), export.device().prefersHeapWrites()));
+    }
+
+    /**
+     * Serves the default export's transmission phase on {@code fd}: one end of a connected unix
+     * stream socket whose other end went to a client that needs no handshake, because it learnt
+     * size and flags another way (the kernel's NBD client, attached in-process). Simple replies,
+     * as the kernel speaks. The server owns {@code fd} from here and closes it with the
+     * connection; the connection counts against {@link ServerConfig#maxConnections()}.
+     *
+     * @throws IOException if the epoll transport is not available (only it can adopt a
+     *                     descriptor) or the server is closed; {@code fd} is closed then too
+     */
+    public Channel adoptConnection(int fd) throws IOException {
+        if (transport != Transport.EPOLL || closed) {
+            io.nbdcrypt.linux.Libc.close(fd);
+            throw new IOException(closed ? "server is shut down"
+                    : "serving an in-process connection needs Netty's epoll transport: " + Epoll.unavailabilityCause());
+        }
+        io.nbdcrypt.linux.Sockets.setNonBlocking(fd);
+        EpollDomainSocketChannel ch = new EpollDomainSocketChannel(fd, true);
+        ch.config().setAllocator(PooledByteBufAllocator.DEFAULT).setWriteBufferWaterMark(WATER_MARK)
+                .setRecvByteBufAllocator(receiveAllocator());
+        io.nbdcrypt.nbd.backend.Export export = exports.defaultExport();
+        ch.pipeline().addLast(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel c) {
+                if (admit(c)) {
+                    c.pipeline()
+                            .addLast("decoder", new RequestDecoder(config.limits().maxPayload(),
+                                    export.device().prefersHeapWrites()))
+                            .addLast("encoder", new ReplyEncoder())
+                            .addLast("handler", new TransmissionHandler(export, false, workers, config.limits(), metrics));
+                }
+            }
+        });
+        group.register(ch).syncUninterruptibly();
+        return ch;
     }
 
     /** The {@code nbd+unix://} URI of the default export (or {@code nbd://} when only TCP is used). */

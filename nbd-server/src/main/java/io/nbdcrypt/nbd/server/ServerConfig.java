@@ -9,7 +9,9 @@ import java.time.Duration;
  * Where and how a server listens. No secrets here.
  *
  * @param socket         unix domain socket path, or {@code null}
- * @param tcp            TCP address (loopback only), or {@code null}; at least one of the two
+ * @param tcp            TCP address (loopback only), or {@code null}; neither: the server
+ *                       listens nowhere and serves only what {@link NbdServer#adoptConnection}
+ *                       hands it
  * @param maxConnections simultaneous connections; more are closed right after accept
  * @param workerThreads  threads that run requests (crypto and disk I/O)
  * @param limits         per-connection buffering bounds
@@ -21,9 +23,6 @@ public record ServerConfig(Path socket, InetSocketAddress tcp, int maxConnection
         FlowLimits limits, boolean nativeTransport, Duration handshakeTimeout) {
 
     public ServerConfig {
-        if (socket == null && tcp == null) {
-            throw new IllegalArgumentException("need a unix socket path or a TCP address to listen on");
-        }
         if (tcp != null && !tcp.getAddress().isLoopbackAddress()) {
             throw new IllegalArgumentException("TCP address " + tcp + " is not loopback; NBD here has no TLS");
         }
@@ -40,6 +39,11 @@ public record ServerConfig(Path socket, InetSocketAddress tcp, int maxConnection
     /** A unix socket server with default limits. */
     public static ServerConfig unix(Path socket) {
         return new ServerConfig(socket, null, 16, defaultWorkers(), FlowLimits.defaults(), true, DEFAULT_HANDSHAKE_TIMEOUT);
+    }
+
+    /** A server that listens nowhere: only adopted, in-process connections (the kernel attach). */
+    public static ServerConfig inProcess() {
+        return new ServerConfig(null, null, 16, defaultWorkers(), FlowLimits.defaults(), true, DEFAULT_HANDSHAKE_TIMEOUT);
     }
 
     public ServerConfig withTcp(InetSocketAddress address) {

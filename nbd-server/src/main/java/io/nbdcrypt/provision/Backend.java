@@ -1,0 +1,29 @@
+package io.nbdcrypt.provision;
+
+import java.io.IOException;
+
+/**
+ * One way to give the kernel the plaintext of an unlocked volume as a block device: the data
+ * path in this process served over NBD ({@link NbdBackend}), or the kernel's own dm-crypt
+ * (a crypt table loaded through device-mapper). Provisioning, {@code serve --attach} and a Java
+ * agent all go through this interface, so a second backend is one more implementation.
+ *
+ * <p>Contract: {@link #attach} either returns a working {@link Attachment} or leaves nothing
+ * behind in the kernel. The volume stays the caller's: the backend neither closes the raw
+ * device nor wipes the caller's key; it keeps its own copy of what it needs for as long as the
+ * attachment lives (NBD: the cipher's key schedule; dm-crypt: the kernel's table) and
+ * destroys that copy in {@link Attachment#close()}.
+ */
+public interface Backend {
+    /** The name {@code --backend} uses: {@code "nbd"}, {@code "dm-crypt"}. */
+    String name();
+
+    /**
+     * Attaches {@code volume}.
+     *
+     * @throws io.nbdcrypt.kernel.NoNbdClientException (NBD) or another {@link IOException}
+     *         naming the missing kernel feature when this kernel cannot do it
+     * @throws IOException when the kernel refuses (device busy, bad size, no permission)
+     */
+    Attachment attach(UnlockedVolume volume, AttachOptions options) throws IOException;
+}

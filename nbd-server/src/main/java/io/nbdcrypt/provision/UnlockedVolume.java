@@ -1,0 +1,41 @@
+package io.nbdcrypt.provision;
+
+import io.nbdcrypt.block.BlockDevice;
+import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.luks2.Luks2Volume;
+import io.nbdcrypt.luks2.segment.Segment;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * What a {@link Backend} attaches: a LUKS2 volume whose key is known. Owned by the caller,
+ * who closes {@code raw} and the key after the attachment is closed.
+ *
+ * @param rawPath       the raw device (or image file), e.g. {@code /dev/vdb}
+ * @param raw           that device, opened (exclusively, for provisioning) by the caller
+ * @param header        the volume's validated LUKS2 header (in memory for an ephemeral volume);
+ *                      its data segment says where the data lies and how it is encrypted
+ * @param volumeKey     the volume key (matches the header's digest)
+ * @param allowDiscards pass discards down (tells the host which blocks are free)
+ * @param description   one line for logs and NBD_INFO_DESCRIPTION, no secrets
+ */
+public record UnlockedVolume(Path rawPath, BlockDevice raw, Luks2Volume header, SecretBytes volumeKey,
+        boolean allowDiscards, String description) {
+    public UnlockedVolume {
+        Objects.requireNonNull(rawPath, "rawPath");
+        Objects.requireNonNull(raw, "raw");
+        Objects.requireNonNull(header, "header");
+        Objects.requireNonNull(volumeKey, "volumeKey");
+        Objects.requireNonNull(description, "description");
+    }
+
+    /** The data segment (offset, size rule, cipher, sector size, IV tweak). */
+    public Segment segment() {
+        return header.header().dataSegment();
+    }
+
+    /** Bytes of plaintext: the data segment's size on this raw device. */
+    public long dataSize() {
+        return segment().sizeOn(raw.size());
+    }
+}
