@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
         version = "nbdcrypt 0.1.0",
         description = "AES-XTS encrypted block devices with LUKS2 headers, served over NBD.",
         subcommands = {CommandLine.HelpCommand.class, FormatCommand.class, DumpCommand.class, AddKeyCommand.class,
-            RemoveKeyCommand.class, ChangeKeyCommand.class, TestKeyCommand.class, ServeCommand.class, DemoCommand.class})
+            RemoveKeyCommand.class, ChangeKeyCommand.class, TestKeyCommand.class, ServeCommand.class, DemoCommand.class,
+            ProvisionCommand.class, DestroyCommand.class, AttachCommand.class, DetachCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

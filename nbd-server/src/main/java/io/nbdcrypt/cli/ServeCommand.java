@@ -32,17 +32,44 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--plain", description = "Serve DEVICE as it is, without encryption (for comparisons).")
     boolean plain;
 
+    @Option(names = "--ephemeral", description = {"A fresh volume on DEVICE that lives as long as this process: random key,"
+            + " LUKS2 header in memory (no keyslot, no KDF); with --header FILE a normal header goes there instead"
+            + " (FILE.key holds a keyslot passphrase for cryptsetup). DEVICE is opened exclusively."})
+    boolean ephemeral;
+
     @Mixin ServeOptions serve;
 
     Passphrases passphrases = Passphrases.system();
 
+    /** The ephemeral volume over the exclusively opened DEVICE; our key copy is wiped once the cipher holds its own. */
+    private OpenedVolume openEphemeral() throws java.io.IOException {
+        var raw = io.nbdcrypt.provision.Provisioner.openScratchDevice(device);
+        try (var v = io.nbdcrypt.provision.EphemeralVolume.create(java.util.Optional.ofNullable(header),
+                new java.security.SecureRandom())) {
+            String description = v.on(device, raw, serve.allowDiscards).description();
+            return new OpenedVolume(v.header().dataVolume(raw, v.volumeKey()), description);
+        } catch (java.io.IOException | RuntimeException e) {
+            raw.close();
+            throw e;
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
-        if (serve.socket == null && serve.tcp == null) {
-            throw new ParameterException(spec.commandLine(), "--socket PATH (or --tcp 127.0.0.1:PORT) is required");
+        if (serve.socket == null && serve.tcp == null && serve.attach == null) {
+            throw new ParameterException(spec.commandLine(), "--socket PATH (or --tcp 127.0.0.1:PORT, or --attach) is required");
         }
         if (plain && keyFile != null) {
             throw new ParameterException(spec.commandLine(), "--plain serves the raw device: --key-file does not apply");
+        }
+        if (ephemeral && (plain || keyFile != null)) {
+            throw new ParameterException(spec.commandLine(), "--ephemeral makes its own key: --plain and --key-file do not apply");
+        }
+        if (!plain) {
+            KeyHygiene.apply(System.err);
+        }
+        if (ephemeral) {
+            return ServeLoop.run(openEphemeral(), serve, serve.toConfig(null), System.out);
         }
         VolumeSource source = new VolumeSource(device, header, serve.readOnly);
         OpenedVolume volume;

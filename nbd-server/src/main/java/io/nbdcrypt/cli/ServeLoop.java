@@ -1,6 +1,7 @@
 package io.nbdcrypt.cli;
 
 import io.nbdcrypt.block.EncryptedVolume;
+import io.nbdcrypt.kernel.InProcessAttach;
 import io.nbdcrypt.nbd.backend.Export;
 import io.nbdcrypt.nbd.backend.ExportRegistry;
 import io.nbdcrypt.nbd.server.NbdServer;
@@ -12,8 +13,9 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * Serves one opened volume until SIGTERM/SIGINT: prints the URI(s) on stdout once listening
- * (logs go to stderr), and on the signal finishes in-flight requests, flushes, closes the
- * device and wipes the keys before the process exits.
+ * (logs go to stderr), and with {@code --attach} the {@code /dev/nbdN} it attached in-process;
+ * on the signal detaches that, finishes in-flight requests, flushes, closes the device and
+ * wipes the keys before the process exits.
  */
 final class ServeLoop {
     private ServeLoop() {}
@@ -33,8 +35,25 @@ final class ServeLoop {
             registry.close();
             throw e;
         }
+        InProcessAttach attached = null;
+        if (options.attachOptions().isPresent()) {
+            try {
+                attached = InProcessAttach.attach(server, export, options.attachOptions().get());
+            } catch (IOException | RuntimeException e) {
+                server.close();
+                throw e;
+            }
+        }
+        InProcessAttach kernelDevice = attached;
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                if (kernelDevice != null) {
+                    kernelDevice.close();
+                }
+            } catch (IOException e) {
+                System.err.println("nbdcrypt: detach: " + e.getMessage());
+            }
             try {
                 server.close();
             } catch (IOException e) {
@@ -48,6 +67,9 @@ final class ServeLoop {
         }
         if (server.tcpAddress() != null) {
             out.println(server.tcpUri());
+        }
+        if (kernelDevice != null) {
+            out.println(kernelDevice.device());
         }
         out.flush();
         try {

@@ -31,6 +31,26 @@ final class ServeOptions {
             description = "Maximum simultaneous client connections. Default: ${DEFAULT-VALUE}.")
     int connections;
 
+    @Option(names = "--attach", arity = "0..1", fallbackValue = "", paramLabel = "/dev/nbdN",
+            description = "Also attach the export to the kernel from this process (a free /dev/nbdN, or this one); prints the device.")
+    String attach;
+
+    @Option(names = "--attach-connections", defaultValue = "1", paramLabel = "N",
+            description = "With --attach: socket pairs to the kernel. Default: ${DEFAULT-VALUE}.")
+    int attachConnections;
+
+    /** The in-process attach asked for, or empty. */
+    java.util.Optional<io.nbdcrypt.kernel.InProcessAttach.Options> attachOptions() {
+        if (attach == null) {
+            return java.util.Optional.empty();
+        }
+        java.util.OptionalInt index = attach.isEmpty() ? java.util.OptionalInt.empty()
+                : java.util.OptionalInt.of(io.nbdcrypt.kernel.NbdDevices.index(Path.of(attach)));
+        return java.util.Optional.of(new io.nbdcrypt.kernel.InProcessAttach.Options(index, attachConnections,
+                io.nbdcrypt.kernel.InProcessAttach.Options.DEFAULT_REQUEST_TIMEOUT,
+                io.nbdcrypt.kernel.InProcessAttach.Options.DEFAULT_DEAD_CONNECTION));
+    }
+
     ServerConfig toConfig(Path defaultSocket) {
         Path s = socket != null ? socket : defaultSocket;
         ServerConfig c = new ServerConfig(s, parseTcp(), connections, ServerConfig.defaultWorkers(),

@@ -56,6 +56,24 @@ public final class ConnectedDevice implements AutoCloseable {
         return viaNetlink ? "netlink" : "ioctl";
     }
 
+    /**
+     * Lets go of the device without disconnecting it (for {@code nbdcrypt attach}, whose device
+     * outlives the process): closes this process's descriptor only.
+     */
+    public synchronized void release() {
+        if (!closed) {
+            closed = true;
+            Libc.close(fd);
+        }
+    }
+
+    /** Blocks until an ioctl-attached device is disconnected (NBD_DO_IT returned); returns at once for netlink. */
+    public void awaitDisconnect() {
+        if (doIt != null) {
+            doIt.handle((v, e) -> null).join();
+        }
+    }
+
     @Override
     public synchronized void close() throws IOException {
         if (closed) {

@@ -9,10 +9,10 @@ import java.io.IOException;
  * agent all go through this interface, so a second backend is one more implementation.
  *
  * <p>Contract: {@link #attach} either returns a working {@link Attachment} or leaves nothing
- * behind in the kernel. The volume stays the caller's: the backend neither closes the raw
- * device nor wipes the caller's key; it keeps its own copy of what it needs for as long as the
- * attachment lives (NBD: the cipher's key schedule; dm-crypt: the kernel's table) and
- * destroys that copy in {@link Attachment#close()}.
+ * behind in the kernel. The volume stays the caller's: the backend never closes the raw
+ * device, and takes its own copy of the key during {@code attach} (NBD: the cipher's key
+ * schedule; dm-crypt: the kernel's table), so the caller wipes its key as soon as
+ * {@code attach} returns; the backend destroys its copy in {@link Attachment#close()}.
  */
 public interface Backend {
     /** The name {@code --backend} uses: {@code "nbd"}, {@code "dm-crypt"}. */

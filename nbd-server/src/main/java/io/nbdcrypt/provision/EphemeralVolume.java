@@ -44,6 +44,7 @@ public final class EphemeralVolume implements AutoCloseable {
     private final Luks2Volume header;
     private final SecretBytes volumeKey;
     private final Optional<Path> headerFile;
+    private boolean closed;
 
     private EphemeralVolume(BlockDevice headerDevice, Luks2Volume header, SecretBytes volumeKey, Optional<Path> headerFile) {
         this.headerDevice = headerDevice;
@@ -139,9 +140,13 @@ public final class EphemeralVolume implements AutoCloseable {
                         + headerFile.map(f -> ", header " + f).orElse(", header in memory"));
     }
 
-    /** Wipes the key and the in-memory header (a header file stays). */
+    /** Wipes the key and the in-memory header (a header file stays). Idempotent. */
     @Override
-    public void close() throws IOException {
+    public synchronized void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
         try {
             volumeKey.close();
         } finally {

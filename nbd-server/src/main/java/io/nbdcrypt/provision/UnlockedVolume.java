@@ -8,8 +8,8 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * What a {@link Backend} attaches: a LUKS2 volume whose key is known. Owned by the caller,
- * who closes {@code raw} and the key after the attachment is closed.
+ * What a {@link Backend} attaches: a LUKS2 volume whose key is known. Owned by the caller, who
+ * wipes the key once {@code attach} returned and closes {@code raw} after the attachment.
  *
  * @param rawPath       the raw device (or image file), e.g. {@code /dev/vdb}
  * @param raw           that device, opened (exclusively, for provisioning) by the caller
