@@ -9,14 +9,21 @@ import picocli.CommandLine.Parameters;
 
 /** {@code nbdcrypt detach /dev/nbdN}: disconnect an NBD device, whoever attached it. */
 @Command(name = "detach", mixinStandardHelpOptions = true,
-        description = {"Disconnect /dev/nbdN (the kernel fails further I/O on it); works after its server died too."})
+        description = {"Disconnect /dev/nbdN (the kernel fails further I/O on it); works after its server died too.",
+                "A device that is not connected is left as it is (exit 0)."})
 public final class DetachCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "/dev/nbdN")
     Path device;
 
     @Override
     public Integer call() throws Exception {
-        KernelNbd.disconnect(NbdDevices.index(device));
+        int index = NbdDevices.index(device);
+        if (!NbdDevices.isConnected(index)) {
+            // Already down (its last user closed it after the server died, or someone detached it).
+            System.out.println(device + " is not connected; nothing to detach");
+            return ExitStatus.OK;
+        }
+        KernelNbd.disconnect(index);
         System.out.println("detached " + device);
         return ExitStatus.OK;
     }

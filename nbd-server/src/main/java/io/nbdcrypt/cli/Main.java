@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
         description = "AES-XTS encrypted block devices with LUKS2 headers, served over NBD.",
         subcommands = {CommandLine.HelpCommand.class, FormatCommand.class, DumpCommand.class, AddKeyCommand.class,
             RemoveKeyCommand.class, ChangeKeyCommand.class, TestKeyCommand.class, ServeCommand.class, DemoCommand.class,
-            ProvisionCommand.class, DestroyCommand.class, AttachCommand.class, DetachCommand.class})
+            ProvisionCommand.class, DestroyCommand.class, AttachCommand.class, DetachCommand.class,
+            AotTrainingCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

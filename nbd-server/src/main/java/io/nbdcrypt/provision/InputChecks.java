@@ -6,7 +6,6 @@ import io.nbdcrypt.block.FileBlockDevice;
 import io.nbdcrypt.linux.Mounts;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,7 +54,7 @@ final class InputChecks {
         try {
             dev = FileBlockDevice.open(device, false, DeviceLock.EXCLUSIVE);
         } catch (DeviceInUseException e) {
-            throw new ProvisionRefusedException("device " + device + " is in use: " + e.getMessage(), e);
+            throw new ProvisionRefusedException(e.getMessage(), e);
         }
         if (dev.size() < MIN_DEVICE_SIZE) {
             long size = dev.size();
@@ -68,7 +67,7 @@ final class InputChecks {
 
     /** A mounted device or partition, or one device-mapper holds, named before O_EXCL gives a bare EBUSY. */
     private static void refuseIfBusy(Path device) throws IOException {
-        long rdev = (Long) Files.getAttribute(device, "unix:rdev", LinkOption.NOFOLLOW_LINKS);
+        long rdev = (Long) Files.getAttribute(device, "unix:rdev");
         int major = (int) (((rdev >>> 8) & 0xfff) | ((rdev >>> 32) & ~0xfffL));
         int minor = (int) ((rdev & 0xff) | ((rdev >>> 12) & ~0xffL));
         List<String> uses = new ArrayList<>();

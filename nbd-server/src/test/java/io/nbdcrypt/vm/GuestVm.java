@@ -59,6 +59,18 @@ public final class GuestVm {
         return this;
     }
 
+    /** Shares the host's / read-only at {@code /host} in the guest (9p), so it can run the host's JDK and our jar. */
+    public GuestVm hostRoot() {
+        options.add("--hostroot");
+        return this;
+    }
+
+    /** Guest memory in MiB (default 1024). */
+    public GuestVm memMib(int mib) {
+        options.addAll(List.of("--mem", Integer.toString(mib)));
+        return this;
+    }
+
     /** Limit for the guest run (the harness retries a silent boot once within its own limit). */
     public GuestVm timeoutSeconds(long seconds) {
         this.timeoutSeconds = seconds;

@@ -78,4 +78,22 @@ final class NbdcryptCli {
             }
         }
     }
+
+    /**
+     * The java command line that runs the shipped jar as {@code ./nbdcrypt} runs a daemon command
+     * (the argfiles of {@code scripts/jvm/} with {@code daemon.args}, the AOT cache when the build
+     * made one), by absolute host paths: a guest with the host's / in a chroot runs it as it is.
+     */
+    static List<String> guestCommand() {
+        List<String> cmd = new ArrayList<>(io.nbdcrypt.testsupport.JvmFlags.javaCommand());
+        Path native_ = Path.of(io.nbdcrypt.testsupport.JvmFlags.argfiles().getFirst().substring(1));
+        cmd.add("@" + native_.resolveSibling("daemon.args"));
+        Path jar = Path.of(System.getProperty("nbdcrypt.jar", "nbd-server/target/nbdcrypt.jar")).toAbsolutePath();
+        Path aot = jar.resolveSibling("nbdcrypt.aot");
+        if (Files.isRegularFile(aot)) {
+            cmd.add("-XX:AOTCache=" + aot);
+        }
+        cmd.addAll(List.of("-jar", jar.toString()));
+        return cmd;
+    }
 }
