@@ -135,17 +135,18 @@ bad() {
   echo "bad.$name: $(cat /tmp/bad.$name.err)"
   echo "RESULT bad.$name.message $(tr ' ' '_' < /tmp/bad.$name.err | tr -d '\n' | cut -c1-400)"
 }
-bad_input() {
+bad_input() {   # the four run at once: each is a JVM start, slow under TCG
   mkfs.ext4 -q /dev/disk/busy; mkdir -p /mnt/busy; mount -o ro /dev/disk/busy /mnt/busy   # ro: the bytes stay put while mounted
-  bad mounted /dev/disk/busy --device /dev/disk/busy --mount /run/b1
-  umount /mnt/busy
   flock /dev/disk/held sleep 600 & holder=$!
-  sleep 0.5
-  bad held /dev/disk/held --device /dev/disk/held --mount /run/b2
-  kill "$holder"
-  bad tiny /dev/disk/tiny --device /dev/disk/tiny --mount /run/b3
   touch /tmp/afile
-  bad mountfile /dev/disk/spare --device /dev/disk/spare --mount /tmp/afile
+  sleep 0.5
+  bad mounted /dev/disk/busy --device /dev/disk/busy --mount /run/b1 & p1=$!
+  bad held /dev/disk/held --device /dev/disk/held --mount /run/b2 & p2=$!
+  bad tiny /dev/disk/tiny --device /dev/disk/tiny --mount /run/b3 & p3=$!
+  bad mountfile /dev/disk/spare --device /dev/disk/spare --mount /tmp/afile & p4=$!
+  wait "$p1"; wait "$p2"; wait "$p3"; wait "$p4"
+  kill "$holder"
+  umount /mnt/busy
   if grep -q '/dev/nbd' /proc/mounts; then echo "RESULT bad.leftover_mount yes"; else echo "RESULT bad.leftover_mount no"; fi
 }
 
