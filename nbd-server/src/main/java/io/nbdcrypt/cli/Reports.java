@@ -52,7 +52,7 @@ final class Reports {
         return o.path("ok").asBoolean() ? s : s + "; FAILED: " + o.path("errors");
     }
 
-    static ObjectNode parse(String json) throws com.fasterxml.jackson.core.JsonProcessingException {
+    static ObjectNode parse(String json) throws java.io.IOException {
         return (ObjectNode) JSON.readTree(json);
     }
 }
