@@ -87,6 +87,14 @@ public final class SecretBytes implements AutoCloseable {
         }
     }
 
+    /**
+     * The array itself, not a copy: only for tests in this package that check {@link #close()}
+     * zeroes what it holds. Never call this from production code.
+     */
+    byte[] insecureBackingArrayForTests() {
+        return bytes;
+    }
+
     private void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("secret was already wiped");

@@ -1,6 +1,8 @@
 package io.nbdcrypt.luks1;
 
+import io.nbdcrypt.crypto.KeyAccess;
 import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.crypto.VolumeKey;
 import io.nbdcrypt.luks2.LuksFormatException;
 import io.nbdcrypt.xts.CbcEssivCipher;
 import io.nbdcrypt.xts.IvMode;
@@ -86,7 +88,8 @@ public enum Luks1Cipher {
      *
      * @throws IllegalArgumentException if the key length is not {@linkplain #validKeySize valid}
      */
-    public SectorCipher sectorCipher(SecretBytes key) {
+    public SectorCipher sectorCipher(VolumeKey volumeKey) {
+        SecretBytes key = volumeKey.secretBytes(KeyAccess.get());
         if (cbc) {
             return SectorCipher.cbcEssiv(CbcEssivCipher.create(key), 512, IvRule.dmCrypt(IvMode.PLAIN64, 0));
         }

@@ -2,7 +2,9 @@ package io.nbdcrypt.luks1;
 
 import io.nbdcrypt.block.BlockDevice;
 import io.nbdcrypt.block.EncryptedVolume;
+import io.nbdcrypt.crypto.Passphrase;
 import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.crypto.VolumeKey;
 import io.nbdcrypt.crypto.af.AfSplitter;
 import io.nbdcrypt.crypto.kdf.KdfParameters;
 import io.nbdcrypt.crypto.kdf.PasswordKdf;
@@ -45,21 +47,21 @@ public final class Luks1Volume {
     }
 
     /** The key and the slot that gave it; the caller closes the key. */
-    public record Unlocked(int keyslot, SecretBytes volumeKey) {}
+    public record Unlocked(int keyslot, VolumeKey volumeKey) {}
 
     /**
      * Tries {@code keyslot}, or every active slot in order (as cryptsetup does for LUKS1).
      *
      * @throws WrongPassphraseException if none opens
      */
-    public Unlocked unlock(SecretBytes passphrase, OptionalInt keyslot) throws IOException {
+    public Unlocked unlock(Passphrase passphrase, OptionalInt keyslot) throws IOException {
         boolean found = false;
         for (Luks1Header.Slot s : header.slots()) {
             if (keyslot.isPresent() && keyslot.getAsInt() != s.id()) {
                 continue;
             }
             found = true;
-            SecretBytes candidate = openSlot(s, passphrase);
+            VolumeKey candidate = openSlot(s, passphrase);
             if (digestMatches(candidate)) {
                 return new Unlocked(s.id(), candidate);
             }
@@ -77,7 +79,7 @@ public final class Luks1Volume {
      * @throws LuksException if the cipher is {@linkplain Luks1Cipher#readOnly() read-only}
      *                       (CBC-ESSIV) and {@code data} is writable
      */
-    public EncryptedVolume dataVolume(BlockDevice data, SecretBytes volumeKey) throws LuksException {
+    public EncryptedVolume dataVolume(BlockDevice data, VolumeKey volumeKey) throws LuksException {
         checkAccess(data);
         long size = dataSize(data.size());
         if (size <= 0) {
@@ -110,7 +112,7 @@ public final class Luks1Volume {
                 header.payloadOffset(), size, 0, keyslot);
     }
 
-    private SecretBytes openSlot(Luks1Header.Slot s, SecretBytes passphrase) throws IOException {
+    private VolumeKey openSlot(Luks1Header.Slot s, Passphrase passphrase) throws IOException {
         byte[] material = new byte[(int) header.materialLength()];
         ByteBuffer buf = ByteBuffer.wrap(material);
         headerDevice.read(s.materialOffset(), buf);
@@ -123,7 +125,7 @@ public final class Luks1Volume {
         }
     }
 
-    private boolean digestMatches(SecretBytes candidate) {
+    private boolean digestMatches(VolumeKey candidate) {
         // The LUKS1 master-key digest is 20 bytes of PBKDF2 (header.mkDigest() holds exactly those).
         return DigestVerifier.matches(new KdfParameters.Pbkdf2(header.hash(), header.mkDigestIterations()),
                 header.mkDigestSalt(), header.mkDigest(), candidate);

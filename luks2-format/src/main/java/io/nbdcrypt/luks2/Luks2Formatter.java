@@ -2,7 +2,8 @@ package io.nbdcrypt.luks2;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nbdcrypt.block.BlockDevice;
-import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.crypto.Passphrase;
+import io.nbdcrypt.crypto.VolumeKey;
 import io.nbdcrypt.crypto.kdf.KdfParameters;
 import io.nbdcrypt.luks2.digest.DigestVerifier;
 import io.nbdcrypt.luks2.disk.BinaryHeader;
@@ -25,7 +26,7 @@ public final class Luks2Formatter {
     private Luks2Formatter() {}
 
     /** The new volume and its fresh random volume key (the caller closes the key). */
-    public record Formatted(Luks2Volume volume, SecretBytes volumeKey) {}
+    public record Formatted(Luks2Volume volume, VolumeKey volumeKey) {}
 
     /**
      * Formats {@code headerDevice} (the data device, or a detached header file of at least
@@ -34,7 +35,7 @@ public final class Luks2Formatter {
      * @throws LuksException if the device is too small for the layout
      * @throws IllegalArgumentException for an inconsistent layout (data offset inside the metadata)
      */
-    public static Formatted format(BlockDevice headerDevice, boolean detached, FormatOptions o, SecretBytes passphrase,
+    public static Formatted format(BlockDevice headerDevice, boolean detached, FormatOptions o, Passphrase passphrase,
             SecureRandom random) throws IOException {
         Formatted f = formatWithoutKeyslot(headerDevice, detached, o, random);
         try {
@@ -79,7 +80,7 @@ public final class Luks2Formatter {
                     + metadataEnd + (detached ? "" : " and data starts at " + dataOffset));
         }
         CipherSpec cipher = CipherSpec.parse(o.cipher(), "cipher");
-        SecretBytes volumeKey = SecretBytes.random(o.keyBytes(), random);
+        VolumeKey volumeKey = VolumeKey.random(o.keyBytes(), random);
         try {
             ObjectNode json = skeleton(o, cipher, dataOffset, keyslots, hdr, volumeKey, random);
             byte[] salt = new byte[64];
@@ -98,7 +99,7 @@ public final class Luks2Formatter {
     }
 
     private static ObjectNode skeleton(FormatOptions o, CipherSpec cipher, long dataOffset, long keyslots, long hdr,
-            SecretBytes volumeKey, SecureRandom random) {
+            VolumeKey volumeKey, SecureRandom random) {
         ObjectNode root = JsonArea.newObject();
         root.putObject("keyslots");
         root.putObject("tokens");

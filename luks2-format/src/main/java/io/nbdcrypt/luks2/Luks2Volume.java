@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nbdcrypt.block.BlockDevice;
 import io.nbdcrypt.block.EncryptedVolume;
-import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.crypto.KeyAccess;
+import io.nbdcrypt.crypto.Passphrase;
+import io.nbdcrypt.crypto.VolumeKey;
 import io.nbdcrypt.crypto.kdf.HashAlgorithm;
 import io.nbdcrypt.crypto.kdf.KdfParameters;
 import io.nbdcrypt.luks2.digest.Digest;
@@ -83,7 +85,7 @@ public final class Luks2Volume {
     }
 
     /** A volume key and the keyslot that gave it. The caller closes the key. */
-    public record Unlocked(int keyslot, SecretBytes volumeKey) {}
+    public record Unlocked(int keyslot, VolumeKey volumeKey) {}
 
     /**
      * Finds the volume key with {@code passphrase}: in {@code keyslot} only if given (even
@@ -93,7 +95,7 @@ public final class Luks2Volume {
      * @throws WrongPassphraseException if no keyslot tried opens
      * @throws LuksException if the chosen keyslot does not exist
      */
-    public Unlocked unlock(SecretBytes passphrase, OptionalInt keyslot) throws IOException {
+    public Unlocked unlock(Passphrase passphrase, OptionalInt keyslot) throws IOException {
         List<Keyslot> order = new ArrayList<>();
         if (keyslot.isPresent()) {
             Keyslot k = header.keyslots().get(keyslot.getAsInt());
@@ -112,7 +114,7 @@ public final class Luks2Volume {
             if (!segmentDigest.keyslots().contains(k.id())) {
                 continue;
             }
-            SecretBytes candidate = KeyslotCrypto.open(headerDevice, k, passphrase);
+            VolumeKey candidate = KeyslotCrypto.open(headerDevice, k, passphrase);
             if (DigestVerifier.matches(segmentDigest, candidate)) {
                 return new Unlocked(k.id(), candidate);
             }
@@ -124,7 +126,7 @@ public final class Luks2Volume {
     }
 
     /** Whether {@code volumeKey} is this volume's key (by the segment digest). */
-    public boolean isVolumeKey(SecretBytes volumeKey) {
+    public boolean isVolumeKey(VolumeKey volumeKey) {
         return DigestVerifier.matches(header.segmentDigest(), volumeKey);
     }
 
@@ -135,7 +137,7 @@ public final class Luks2Volume {
      * @return the keyslot id
      * @throws LuksException if the key is not this volume's, the slot is taken, or no room is left
      */
-    public int addKeyslot(SecretBytes volumeKey, SecretBytes passphrase, KdfParameters kdf, OptionalInt slot,
+    public int addKeyslot(VolumeKey volumeKey, Passphrase passphrase, KdfParameters kdf, OptionalInt slot,
             HashAlgorithm afHash) throws IOException {
         if (!DigestVerifier.matches(header.segmentDigest(), volumeKey)) {
             throw new LuksException("the given volume key does not match the volume's digest");
@@ -147,7 +149,7 @@ public final class Luks2Volume {
      * {@link #addKeyslot} for a key already known to be this volume's (just unlocked, or just
      * made with the digest): the digest's PBKDF2 is not run a second time.
      */
-    int addVerifiedKeyslot(SecretBytes volumeKey, SecretBytes passphrase, KdfParameters kdf, OptionalInt slot,
+    int addVerifiedKeyslot(VolumeKey volumeKey, Passphrase passphrase, KdfParameters kdf, OptionalInt slot,
             HashAlgorithm afHash) throws IOException {
         int id = slot.orElseGet(this::lowestFreeSlot);
         if (id < 0 || id >= KeyslotValidator.MAX_KEYSLOTS || header.keyslots().containsKey(id)) {
@@ -164,7 +166,7 @@ public final class Luks2Volume {
         Keyslot k = new Keyslot(id, volumeKey.length(), Keyslot.PRIORITY_NORMAL, KeyslotValidator.STRIPES, afHash,
                 at.getAsLong(), size, CipherSpec.AES_XTS_PLAIN64, volumeKey.length(), kdf, salt);
         // Key material first, metadata second: a crash in between leaves an unreferenced area.
-        KeyslotCrypto.store(headerDevice, k, passphrase, volumeKey, random);
+        KeyslotCrypto.store(headerDevice, k, volumeKey, passphrase, random);
         ObjectNode json = header.json();
         ((ObjectNode) json.get("keyslots")).set(Integer.toString(id), KeyslotJson.build(k));
         ObjectNode digest = (ObjectNode) json.get("digests").get(Integer.toString(header.segmentDigest().id()));
@@ -197,10 +199,10 @@ public final class Luks2Volume {
      *
      * @return the id of the new keyslot
      */
-    public int changePassphrase(SecretBytes oldPassphrase, SecretBytes newPassphrase, KdfParameters kdf,
+    public int changePassphrase(Passphrase oldPassphrase, Passphrase newPassphrase, KdfParameters kdf,
             OptionalInt keyslot) throws IOException {
         Unlocked u = unlock(oldPassphrase, keyslot);
-        try (SecretBytes key = u.volumeKey()) {
+        try (VolumeKey key = u.volumeKey()) {
             Keyslot old = header.keyslots().get(u.keyslot());
             int fresh = addVerifiedKeyslot(key, newPassphrase, kdf, OptionalInt.empty(), old.afHash());
             removeKeyslot(u.keyslot());
@@ -214,11 +216,11 @@ public final class Luks2Volume {
     }
 
     /** The plaintext view of the data segment on {@code dataDevice} (this device unless detached). */
-    public EncryptedVolume dataVolume(BlockDevice dataDevice, SecretBytes volumeKey) throws LuksException {
+    public EncryptedVolume dataVolume(BlockDevice dataDevice, VolumeKey volumeKey) throws LuksException {
         return dataVolume(header.dataSegment(), dataDevice, volumeKey);
     }
 
-    static EncryptedVolume dataVolume(Segment s, BlockDevice dataDevice, SecretBytes volumeKey) throws LuksException {
+    static EncryptedVolume dataVolume(Segment s, BlockDevice dataDevice, VolumeKey volumeKey) throws LuksException {
         if (s.offset() > dataDevice.size()) {
             throw new LuksFormatException("segments.0.offset", "data offset " + s.offset() + " is beyond the end of the "
                     + dataDevice.size() + "-byte device");
@@ -228,7 +230,7 @@ public final class Luks2Volume {
             throw new LuksFormatException("segments.0.size", "segment of " + size + " bytes at " + s.offset()
                     + " does not fit the " + dataDevice.size() + "-byte device");
         }
-        SectorCipher cipher = new SectorCipher(XtsCipher.create(volumeKey), s.sectorSize(),
+        SectorCipher cipher = new SectorCipher(XtsCipher.create(volumeKey.secretBytes(KeyAccess.get())), s.sectorSize(),
                 IvRule.dmCrypt(s.encryption().ivMode(), s.ivTweak()));
         return new EncryptedVolume(dataDevice, s.offset(), size, cipher);
     }

@@ -3,7 +3,8 @@ package io.nbdcrypt.luks2;
 import io.nbdcrypt.block.BlockDevice;
 import io.nbdcrypt.block.EncryptedVolume;
 import io.nbdcrypt.block.FileBlockDevice;
-import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.crypto.Passphrase;
+import io.nbdcrypt.crypto.VolumeKey;
 import io.nbdcrypt.luks1.Luks1Volume;
 import io.nbdcrypt.luks2.segment.Segment;
 import java.io.Closeable;
@@ -19,7 +20,7 @@ import java.util.OptionalInt;
  *
  * <p>The header is untrusted input: it is fully validated (cipher allow-list, bounds, KDF
  * floor) before the passphrase is used. The volume key lives only inside the returned
- * device's cipher; the {@link SecretBytes} copy is wiped before this returns.
+ * device's cipher; the {@link VolumeKey} copy is wiped before this returns.
  */
 public final class LuksVolumes {
     private LuksVolumes() {}
@@ -33,7 +34,7 @@ public final class LuksVolumes {
     }
 
     /** An unlocked volume key with its description; the caller closes the key. */
-    public record UnlockedKey(VolumeInfo info, SecretBytes volumeKey) implements Closeable {
+    public record UnlockedKey(VolumeInfo info, VolumeKey volumeKey) implements Closeable {
         @Override
         public void close() {
             volumeKey.close();
@@ -50,7 +51,7 @@ public final class LuksVolumes {
      * @throws WrongPassphraseException if no keyslot opens
      * @throws IOException              if a file cannot be read
      */
-    public static Opened open(Path device, Optional<Path> detachedHeader, SecretBytes passphrase, boolean readOnly)
+    public static Opened open(Path device, Optional<Path> detachedHeader, Passphrase passphrase, boolean readOnly)
             throws IOException {
         BlockDevice data = FileBlockDevice.open(device, readOnly);
         try {
@@ -70,7 +71,7 @@ public final class LuksVolumes {
      * Opens an already opened data device; {@code header} (read, then no longer needed) when
      * detached. The returned device owns {@code data}.
      */
-    public static Opened open(BlockDevice data, Optional<BlockDevice> header, SecretBytes passphrase, OptionalInt keyslot)
+    public static Opened open(BlockDevice data, Optional<BlockDevice> header, Passphrase passphrase, OptionalInt keyslot)
             throws IOException {
         BlockDevice hdr = header.orElse(data);
         int version = version(hdr);
@@ -78,14 +79,14 @@ public final class LuksVolumes {
             Luks1Volume v = Luks1Volume.open(hdr, header.isPresent());
             v.checkAccess(data);
             Luks1Volume.Unlocked u = v.unlock(passphrase, keyslot);
-            try (SecretBytes key = u.volumeKey()) {
+            try (VolumeKey key = u.volumeKey()) {
                 EncryptedVolume ev = v.dataVolume(data, key);
                 return new Opened(ev, v.info(ev.size(), u.keyslot()));
             }
         }
         Luks2Volume v = Luks2Volume.open(hdr, header.isPresent());
         Luks2Volume.Unlocked u = v.unlock(passphrase, keyslot);
-        try (SecretBytes key = u.volumeKey()) {
+        try (VolumeKey key = u.volumeKey()) {
             EncryptedVolume ev = v.dataVolume(data, key);
             return new Opened(ev, info(v.header(), ev.size(), u.keyslot(), key.length()));
         }
@@ -95,7 +96,7 @@ public final class LuksVolumes {
      * Unlocks the volume key without building a data path (for the dm-crypt backend, or
      * {@code dump --dump-volume-key}).
      */
-    public static UnlockedKey unlockKey(BlockDevice data, Optional<BlockDevice> header, SecretBytes passphrase,
+    public static UnlockedKey unlockKey(BlockDevice data, Optional<BlockDevice> header, Passphrase passphrase,
             OptionalInt keyslot) throws IOException {
         BlockDevice hdr = header.orElse(data);
         if (version(hdr) == 1) {

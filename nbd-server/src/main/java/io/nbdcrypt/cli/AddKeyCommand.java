@@ -1,6 +1,7 @@
 package io.nbdcrypt.cli;
 
-import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.crypto.Passphrase;
+import io.nbdcrypt.crypto.VolumeKey;
 import io.nbdcrypt.luks2.Luks2Volume;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,8 +48,8 @@ final class AddKeyCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         try (LuksTarget.Writable w = target.openForUpdate()) {
             Path newFile = newKeyFileOption != null ? newKeyFileOption : newKeyFile;
-            try (SecretBytes key = volumeKey(w.volume());
-                    SecretBytes fresh = passphrases.read(newFile, "Enter new passphrase for key slot: ", true)) {
+            try (VolumeKey key = volumeKey(w.volume());
+                    Passphrase fresh = passphrases.read(newFile, "Enter new passphrase for key slot: ", true)) {
                 int id = w.volume().addKeyslot(key, fresh, kdf.parameters(key.length()), LuksTarget.slot(keySlot),
                         kdf.hashAlgorithm());
                 spec.commandLine().getErr().println("Key slot " + id + " created.");
@@ -57,16 +58,16 @@ final class AddKeyCommand implements Callable<Integer> {
         return ExitStatus.OK;
     }
 
-    private SecretBytes volumeKey(Luks2Volume v) throws Exception {
+    private VolumeKey volumeKey(Luks2Volume v) throws Exception {
         if (volumeKeyFile != null) {
-            SecretBytes k = SecretBytes.takeOwnership(Files.readAllBytes(volumeKeyFile));
+            VolumeKey k = VolumeKey.takeOwnership(Files.readAllBytes(volumeKeyFile));
             if (!v.isVolumeKey(k)) {
                 k.close();
                 throw new ExitStatus.UsageException("--volume-key-file does not hold this volume's key");
             }
             return k;
         }
-        try (SecretBytes pass = passphrases.read(keyFile, "Enter any existing passphrase: ", false)) {
+        try (Passphrase pass = passphrases.read(keyFile, "Enter any existing passphrase: ", false)) {
             return v.unlock(pass, OptionalInt.empty()).volumeKey();
         }
     }

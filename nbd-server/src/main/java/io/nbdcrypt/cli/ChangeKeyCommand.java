@@ -1,6 +1,6 @@
 package io.nbdcrypt.cli;
 
-import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.crypto.Passphrase;
 import io.nbdcrypt.luks2.WrongPassphraseException;
 import io.nbdcrypt.luks2.keyslot.Keyslot;
 import java.nio.file.Path;
@@ -43,8 +43,8 @@ final class ChangeKeyCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         try (LuksTarget.Writable w = target.openForUpdate()) {
             Path newFile = newKeyFileOption != null ? newKeyFileOption : newKeyFile;
-            try (SecretBytes old = passphrases.read(keyFile, "Enter passphrase to be changed: ", false);
-                    SecretBytes fresh = passphrases.read(newFile, "Enter new passphrase: ", true)) {
+            try (Passphrase old = passphrases.read(keyFile, "Enter passphrase to be changed: ", false);
+                    Passphrase fresh = passphrases.read(newFile, "Enter new passphrase: ", true)) {
                 // The new keyslot holds the same volume key; with no keyslot at all, nothing can be changed.
                 int keyBytes = w.volume().header().keyslots().values().stream().findFirst().map(Keyslot::keySize)
                         .orElseThrow(() -> new WrongPassphraseException("the volume has no keyslot to change"));

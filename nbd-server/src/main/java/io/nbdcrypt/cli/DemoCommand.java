@@ -2,6 +2,7 @@ package io.nbdcrypt.cli;
 
 import io.nbdcrypt.block.BlockDevice;
 import io.nbdcrypt.block.FileBlockDevice;
+import io.nbdcrypt.crypto.Passphrase;
 import io.nbdcrypt.crypto.SecretBytes;
 import io.nbdcrypt.crypto.kdf.HashAlgorithm;
 import io.nbdcrypt.crypto.kdf.KdfParameters;
@@ -54,7 +55,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (Files.exists(image) && Files.exists(keyFile)) {
             // A second run serves what the first one made (same image, same passphrase).
             System.err.println("serving the existing " + image + " (passphrase in " + keyFile + ")");
-            try (SecretBytes passphrase = Passphrases.system().read(keyFile, null, false)) {
+            try (Passphrase passphrase = Passphrases.system().read(keyFile, null, false)) {
                 volume = new LuksVolumeOpener().open(new VolumeSource(image, null, false), passphrase);
             }
         } else if (Files.exists(image)) {
@@ -84,7 +85,7 @@ public final class DemoCommand implements Callable<Integer> {
         random.nextBytes(passphraseBytes);
         byte[] hex = HexFormat.of().formatHex(passphraseBytes).getBytes(StandardCharsets.US_ASCII);
         SecretBytes.wipe(passphraseBytes);
-        try (SecretBytes passphrase = SecretBytes.takeOwnership(hex)) {
+        try (Passphrase passphrase = Passphrase.takeOwnership(hex)) {
             // Created 0600 from the start: there is no moment when others may read it.
             Files.write(Files.createFile(keyFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))),
                     hex);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nbdcrypt.block.BlockDevice;
 import io.nbdcrypt.crypto.KeyAccess;
+import io.nbdcrypt.crypto.Passphrase;
 import io.nbdcrypt.crypto.SecretBytes;
 import io.nbdcrypt.crypto.kdf.KdfParameters;
 import io.nbdcrypt.luks1.Luks1Header;
@@ -21,8 +22,8 @@ import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -59,7 +60,7 @@ final class DumpCommand implements Callable<Integer> {
         try (BlockDevice hdr = target.openHeader(true)) {
             String key = null;
             if (dumpVolumeKey) {
-                try (SecretBytes pass = passphrases.read(keyFile, "Enter passphrase for " + target.device + ": ", false);
+                try (Passphrase pass = passphrases.read(keyFile, "Enter passphrase for " + target.device + ": ", false);
                         LuksVolumes.UnlockedKey u = LuksVolumes.unlockKey(hdr, target.detachedHeader(hdr), pass,
                                 LuksTarget.slot(keySlot))) {
                     byte[] raw = u.volumeKey().copyBytes(KeyAccess.get());

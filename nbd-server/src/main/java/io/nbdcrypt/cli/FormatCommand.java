@@ -2,7 +2,7 @@ package io.nbdcrypt.cli;
 
 import io.nbdcrypt.block.BlockDevice;
 import io.nbdcrypt.block.FileBlockDevice;
-import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.crypto.Passphrase;
 import io.nbdcrypt.crypto.kdf.KdfParameters;
 import io.nbdcrypt.luks2.FormatOptions;
 import io.nbdcrypt.luks2.Luks2Formatter;
@@ -107,7 +107,7 @@ final class FormatCommand implements Callable<Integer> {
             }
         }
         FormatOptions o = options();
-        try (SecretBytes pass = passphrases.read(keyFile, "Enter passphrase for " + device + ": ", true)) {
+        try (Passphrase pass = passphrases.read(keyFile, "Enter passphrase for " + device + ": ", true)) {
             if (header != null) {
                 long need = 2 * o.metadataSize() + o.keyslotsSize().orElse(FormatOptions.DEFAULT_DATA_OFFSET - 2 * o.metadataSize());
                 grow(header, need);

@@ -1,6 +1,6 @@
 package io.nbdcrypt.cli;
 
-import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.crypto.Passphrase;
 import io.nbdcrypt.luks2.LuksVolumes;
 import io.nbdcrypt.luks2.VolumeInfo;
 import java.io.IOException;
@@ -16,7 +16,7 @@ import java.util.Optional;
  */
 public final class LuksVolumeOpener implements VolumeOpener {
     @Override
-    public OpenedVolume open(VolumeSource source, SecretBytes passphrase) throws IOException {
+    public OpenedVolume open(VolumeSource source, Passphrase passphrase) throws IOException {
         if (passphrase == null) {
             throw new IOException("a LUKS volume needs a passphrase");
         }

@@ -1,6 +1,6 @@
 package io.nbdcrypt.cli;
 
-import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.crypto.Passphrase;
 import java.io.Console;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,18 +35,18 @@ final class Passphrases {
     }
 
     /** The passphrase from {@code keyFile}, or from a prompt if it is null. */
-    SecretBytes read(Path keyFile, String prompt, boolean verify) throws IOException, ExitStatus.UsageException {
+    Passphrase read(Path keyFile, String prompt, boolean verify) throws IOException, ExitStatus.UsageException {
         if (keyFile != null) {
             return fromFile(keyFile);
         }
         if (console == null) {
             throw new ExitStatus.UsageException("no passphrase: give --key-file (or - for stdin), or run on a terminal to be asked");
         }
-        SecretBytes first = prompt(prompt);
+        Passphrase first = prompt(prompt);
         if (!verify) {
             return first;
         }
-        try (SecretBytes again = prompt("Verify passphrase: ")) {
+        try (Passphrase again = prompt("Verify passphrase: ")) {
             if (!first.equalsConstantTime(again)) {
                 first.close();
                 throw new ExitStatus.UsageException("passphrases do not match");
@@ -55,7 +55,7 @@ final class Passphrases {
         return first;
     }
 
-    private SecretBytes fromFile(Path keyFile) throws IOException, ExitStatus.UsageException {
+    private Passphrase fromFile(Path keyFile) throws IOException, ExitStatus.UsageException {
         byte[] raw;
         if (keyFile.toString().equals("-")) {
             if (stdinUsed) {
@@ -69,10 +69,10 @@ final class Passphrases {
         if (raw.length == 0) {
             throw new ExitStatus.UsageException("key file " + keyFile + " is empty");
         }
-        return SecretBytes.takeOwnership(raw);
+        return Passphrase.takeOwnership(raw);
     }
 
-    private SecretBytes prompt(String prompt) throws ExitStatus.UsageException {
+    private Passphrase prompt(String prompt) throws ExitStatus.UsageException {
         char[] chars = console.readPassword("%s", prompt);
         if (chars == null || chars.length == 0) {
             throw new ExitStatus.UsageException("no passphrase entered");
@@ -84,6 +84,6 @@ final class Passphrases {
         if (bb.hasArray()) {
             Arrays.fill(bb.array(), (byte) 0);
         }
-        return SecretBytes.takeOwnership(bytes);
+        return Passphrase.takeOwnership(bytes);
     }
 }

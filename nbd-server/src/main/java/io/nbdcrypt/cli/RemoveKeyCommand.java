@@ -1,6 +1,6 @@
 package io.nbdcrypt.cli;
 
-import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.crypto.Passphrase;
 import io.nbdcrypt.luks2.Luks2Volume;
 import java.nio.file.Path;
 import java.util.OptionalInt;
@@ -44,7 +44,7 @@ final class RemoveKeyCommand implements Callable<Integer> {
     }
 
     private int slotOpenedBy(Luks2Volume v) throws Exception {
-        try (SecretBytes pass = passphrases.read(keyFile, "Enter passphrase to be deleted: ", false)) {
+        try (Passphrase pass = passphrases.read(keyFile, "Enter passphrase to be deleted: ", false)) {
             Luks2Volume.Unlocked u = v.unlock(pass, OptionalInt.empty());
             u.volumeKey().close();
             return u.keyslot();

@@ -1,15 +1,15 @@
 package io.nbdcrypt.cli;
 
-import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.crypto.Passphrase;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code nbdcrypt serve}: export the plaintext view of a LUKS volume (or a raw device with --plain) over NBD. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
@@ -76,7 +76,7 @@ public final class ServeCommand implements Callable<Integer> {
         if (plain) {
             volume = new PlainVolumeOpener().open(source, null);
         } else {
-            try (SecretBytes passphrase = passphrases.read(keyFile, "Enter passphrase for " + device + ": ", false)) {
+            try (Passphrase passphrase = passphrases.read(keyFile, "Enter passphrase for " + device + ": ", false)) {
                 volume = new LuksVolumeOpener().open(source, passphrase);
             }
         }

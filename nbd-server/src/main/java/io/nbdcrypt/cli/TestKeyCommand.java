@@ -1,7 +1,7 @@
 package io.nbdcrypt.cli;
 
 import io.nbdcrypt.block.BlockDevice;
-import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.crypto.Passphrase;
 import io.nbdcrypt.luks2.LuksVolumes;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -33,7 +33,7 @@ final class TestKeyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (BlockDevice hdr = target.openHeader(true);
-                SecretBytes pass = passphrases.read(keyFile, "Enter passphrase for " + target.device + ": ", false);
+                Passphrase pass = passphrases.read(keyFile, "Enter passphrase for " + target.device + ": ", false);
                 LuksVolumes.UnlockedKey u = LuksVolumes.unlockKey(hdr, target.detachedHeader(hdr), pass,
                         LuksTarget.slot(keySlot))) {
             spec.commandLine().getErr().println("Key slot " + u.info().keyslot() + " unlocked.");

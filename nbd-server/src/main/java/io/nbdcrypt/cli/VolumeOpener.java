@@ -1,6 +1,6 @@
 package io.nbdcrypt.cli;
 
-import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.crypto.Passphrase;
 import java.io.IOException;
 
 /**
@@ -13,5 +13,5 @@ import java.io.IOException;
  */
 public interface VolumeOpener {
     /** @param passphrase unlocks the volume (the caller keeps and wipes it), or {@code null} for none */
-    OpenedVolume open(VolumeSource source, SecretBytes passphrase) throws IOException;
+    OpenedVolume open(VolumeSource source, Passphrase passphrase) throws IOException;
 }

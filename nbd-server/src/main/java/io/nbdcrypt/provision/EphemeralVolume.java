@@ -2,7 +2,9 @@ package io.nbdcrypt.provision;
 
 import io.nbdcrypt.block.BlockDevice;
 import io.nbdcrypt.block.FileBlockDevice;
+import io.nbdcrypt.crypto.Passphrase;
 import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.crypto.VolumeKey;
 import io.nbdcrypt.crypto.kdf.HashAlgorithm;
 import io.nbdcrypt.crypto.kdf.KdfParameters;
 import io.nbdcrypt.luks2.FormatOptions;
@@ -42,11 +44,11 @@ public final class EphemeralVolume implements AutoCloseable {
 
     private final BlockDevice headerDevice;
     private final Luks2Volume header;
-    private final SecretBytes volumeKey;
+    private final VolumeKey volumeKey;
     private final Optional<Path> headerFile;
     private boolean closed;
 
-    private EphemeralVolume(BlockDevice headerDevice, Luks2Volume header, SecretBytes volumeKey, Optional<Path> headerFile) {
+    private EphemeralVolume(BlockDevice headerDevice, Luks2Volume header, VolumeKey volumeKey, Optional<Path> headerFile) {
         this.headerDevice = headerDevice;
         this.header = header;
         this.volumeKey = volumeKey;
@@ -99,7 +101,7 @@ public final class EphemeralVolume implements AutoCloseable {
         random.nextBytes(raw);
         byte[] hex = HexFormat.of().formatHex(raw).getBytes(StandardCharsets.US_ASCII);
         SecretBytes.wipe(raw);
-        try (SecretBytes passphrase = SecretBytes.takeOwnership(hex)) {
+        try (Passphrase passphrase = Passphrase.takeOwnership(hex)) {
             // Created 0600 from the start: there is no moment when others may read it.
             Files.write(Files.createFile(keyFile,
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))), hex);
@@ -124,7 +126,7 @@ public final class EphemeralVolume implements AutoCloseable {
         return header;
     }
 
-    public SecretBytes volumeKey() {
+    public VolumeKey volumeKey() {
         return volumeKey;
     }
 

@@ -1,7 +1,7 @@
 package io.nbdcrypt.provision;
 
 import io.nbdcrypt.block.BlockDevice;
-import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.crypto.VolumeKey;
 import io.nbdcrypt.luks2.Luks2Volume;
 import io.nbdcrypt.luks2.segment.Segment;
 import java.nio.file.Path;
@@ -19,7 +19,7 @@ import java.util.Objects;
  * @param allowDiscards pass discards down (tells the host which blocks are free)
  * @param description   one line for logs and NBD_INFO_DESCRIPTION, no secrets
  */
-public record UnlockedVolume(Path rawPath, BlockDevice raw, Luks2Volume header, SecretBytes volumeKey,
+public record UnlockedVolume(Path rawPath, BlockDevice raw, Luks2Volume header, VolumeKey volumeKey,
         boolean allowDiscards, String description) {
     public UnlockedVolume {
         Objects.requireNonNull(rawPath, "rawPath");

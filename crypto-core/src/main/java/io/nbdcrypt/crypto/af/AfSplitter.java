@@ -2,6 +2,7 @@ package io.nbdcrypt.crypto.af;
 
 import io.nbdcrypt.crypto.KeyAccess;
 import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.crypto.VolumeKey;
 import io.nbdcrypt.crypto.kdf.HashAlgorithm;
 import java.security.SecureRandom;
 import org.bouncycastle.crypto.Digest;
@@ -25,7 +26,7 @@ public final class AfSplitter {
     }
 
     /** Splits {@code key} into {@code stripes} blocks (random from {@code random}). */
-    public static byte[] split(SecretBytes key, int stripes, HashAlgorithm hash, SecureRandom random) {
+    public static byte[] split(VolumeKey key, int stripes, HashAlgorithm hash, SecureRandom random) {
         int n = key.length();
         checkStripes(stripes);
         byte[] out = new byte[splitLength(n, stripes)];
@@ -50,9 +51,9 @@ public final class AfSplitter {
 
     /**
      * Recovers a {@code keyLength}-byte key from {@code material} (at least
-     * {@code keyLength * stripes} bytes).
+     * {@code keyLength * stripes} bytes): a candidate, right only if the key digest says so.
      */
-    public static SecretBytes merge(byte[] material, int keyLength, int stripes, HashAlgorithm hash) {
+    public static VolumeKey merge(byte[] material, int keyLength, int stripes, HashAlgorithm hash) {
         checkStripes(stripes);
         if (keyLength <= 0 || material.length < splitLength(keyLength, stripes)) {
             throw new IllegalArgumentException("AF material of " + material.length + " bytes is too short for "
@@ -64,7 +65,7 @@ public final class AfSplitter {
             diffuse(acc, hash);
         }
         xorInto(acc, material, (stripes - 1) * keyLength, keyLength);
-        return SecretBytes.takeOwnership(acc);
+        return VolumeKey.takeOwnership(acc);
     }
 
     private static void checkStripes(int stripes) {

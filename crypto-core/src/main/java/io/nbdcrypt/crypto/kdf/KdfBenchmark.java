@@ -1,6 +1,6 @@
 package io.nbdcrypt.crypto.kdf;
 
-import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.crypto.Passphrase;
 
 /**
  * Picks KDF costs that take about a target time on this machine, the way cryptsetup's
@@ -56,7 +56,7 @@ public final class KdfBenchmark {
 
     private static long timeNanos(KdfParameters p, int keyLength) {
         byte[] salt = new byte[32];
-        try (SecretBytes pw = SecretBytes.copyOf(new byte[] {'b', 'e', 'n', 'c', 'h'})) {
+        try (Passphrase pw = Passphrase.copyOf(new byte[] {'b', 'e', 'n', 'c', 'h'})) {
             long t0 = System.nanoTime();
             PasswordKdf.derive(p, pw, salt, keyLength).close();
             return Math.max(1, System.nanoTime() - t0);

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nbdcrypt.crypto.KeyAccess;
-import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.crypto.VolumeKey;
 import io.nbdcrypt.crypto.kdf.HashAlgorithm;
 import io.nbdcrypt.testsupport.ExternalTool;
 import java.security.SecureRandom;
@@ -40,7 +40,7 @@ class AfSplitterTest {
     void split_anyHash_pythonReferenceMergesToKey(HashAlgorithm hash) {
         byte[] key = new byte[64];
         new SecureRandom().nextBytes(key);
-        try (SecretBytes k = SecretBytes.copyOf(key)) {
+        try (VolumeKey k = VolumeKey.copyOf(key)) {
             byte[] material = AfSplitter.split(k, 50, hash, new SecureRandom());
             String merged = ExternalTool.run(List.of(ExternalTool.debianPython().toString(), "-c", PY_MERGE,
                     hash.luksName(), "64", "50"), material, 60).assertSuccess().stdoutText().trim();
@@ -52,13 +52,13 @@ class AfSplitterTest {
     void merge_afterSplit_givesKeyBack() {
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
-        try (SecretBytes k = SecretBytes.copyOf(key)) {
+        try (VolumeKey k = VolumeKey.copyOf(key)) {
             byte[] material = AfSplitter.split(k, 4000, HashAlgorithm.SHA256, new SecureRandom());
-            try (SecretBytes back = AfSplitter.merge(material, 32, 4000, HashAlgorithm.SHA256)) {
+            try (VolumeKey back = AfSplitter.merge(material, 32, 4000, HashAlgorithm.SHA256)) {
                 assertTrue(back.equalsConstantTime(k));
             }
             material[17 * 32 + 5] ^= 1; // one bit of one stripe
-            try (SecretBytes broken = AfSplitter.merge(material, 32, 4000, HashAlgorithm.SHA256)) {
+            try (VolumeKey broken = AfSplitter.merge(material, 32, 4000, HashAlgorithm.SHA256)) {
                 assertFalse(broken.equalsConstantTime(k));
                 assertEquals(32, broken.copyBytes(KeyAccess.get()).length);
             }

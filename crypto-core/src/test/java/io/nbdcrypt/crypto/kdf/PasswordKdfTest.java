@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nbdcrypt.crypto.KeyAccess;
+import io.nbdcrypt.crypto.Passphrase;
 import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.crypto.VolumeKey;
 import io.nbdcrypt.testsupport.ExternalTool;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
@@ -17,7 +19,7 @@ class PasswordKdfTest {
     private static final HexFormat HEX = HexFormat.of();
 
     private static String derive(KdfParameters p, String pw, String salt, int len) {
-        try (SecretBytes pass = SecretBytes.copyOf(pw.getBytes(StandardCharsets.US_ASCII));
+        try (Passphrase pass = Passphrase.copyOf(pw.getBytes(StandardCharsets.US_ASCII));
                 SecretBytes out = PasswordKdf.derive(p, pass, salt.getBytes(StandardCharsets.US_ASCII), len)) {
             return HEX.formatHex(out.copyBytes(KeyAccess.get()));
         }
@@ -42,10 +44,18 @@ class PasswordKdfTest {
         String expected = ExternalTool.run(List.of(ExternalTool.debianPython().toString(), "-c", py), null, 60)
                 .assertSuccess().stdoutText().trim();
         byte[] pw = {'p', 'a', 's', 's', 0, 'w', 'o', 'r', 'd', (byte) 0xff};
-        try (SecretBytes pass = SecretBytes.copyOf(pw);
+        try (Passphrase pass = Passphrase.copyOf(pw);
                 SecretBytes out = PasswordKdf.derive(new KdfParameters.Pbkdf2(HashAlgorithm.SHA512, 1000), pass,
                         "NaCl".getBytes(StandardCharsets.US_ASCII), 100)) {
             assertEquals(expected, HEX.formatHex(out.copyBytes(KeyAccess.get())));
+        }
+    }
+
+    @Test
+    void keyDigest_isPbkdf2OfTheKeyBytes_rfc6070() {
+        try (VolumeKey key = VolumeKey.copyOf("password".getBytes(StandardCharsets.US_ASCII))) {
+            assertEquals("4b007901b765489abead49d926f721d065a429c1", HEX.formatHex(PasswordKdf.keyDigest(
+                    new KdfParameters.Pbkdf2(HashAlgorithm.SHA1, 4096), key, "salt".getBytes(StandardCharsets.US_ASCII), 20)));
         }
     }
 

@@ -1,7 +1,6 @@
 package io.nbdcrypt.luks2.digest;
 
-import io.nbdcrypt.crypto.SecretBytes;
-import io.nbdcrypt.crypto.KeyAccess;
+import io.nbdcrypt.crypto.VolumeKey;
 import io.nbdcrypt.crypto.kdf.KdfParameters;
 import io.nbdcrypt.crypto.kdf.PasswordKdf;
 import java.security.MessageDigest;
@@ -12,7 +11,7 @@ public final class DigestVerifier {
     private DigestVerifier() {}
 
     /** Whether {@code volumeKey} is the key {@code d} describes (constant-time compare). */
-    public static boolean matches(Digest d, SecretBytes volumeKey) {
+    public static boolean matches(Digest d, VolumeKey volumeKey) {
         return matches(new KdfParameters.Pbkdf2(d.hash(), d.iterations()), d.salt(), d.digest(), volumeKey);
     }
 
@@ -20,22 +19,13 @@ public final class DigestVerifier {
      * Whether PBKDF2 of {@code volumeKey} under {@code params} and {@code salt} gives
      * {@code want} (constant-time compare); LUKS1's master-key digest is this too.
      */
-    public static boolean matches(KdfParameters.Pbkdf2 params, byte[] salt, byte[] want, SecretBytes volumeKey) {
-        try (SecretBytes got = PasswordKdf.derive(params, volumeKey, salt, want.length)) {
-            byte[] g = got.copyBytes(KeyAccess.get());
-            try {
-                return MessageDigest.isEqual(want, g);
-            } finally {
-                SecretBytes.wipe(g);
-            }
-        }
+    public static boolean matches(KdfParameters.Pbkdf2 params, byte[] salt, byte[] want, VolumeKey volumeKey) {
+        return MessageDigest.isEqual(want, PasswordKdf.keyDigest(params, volumeKey, salt, want.length));
     }
 
     /** A fresh digest value for {@code volumeKey} with the given salt: {@code length} bytes. */
-    public static byte[] compute(KdfParameters.Pbkdf2 params, SecretBytes volumeKey, byte[] salt, int length) {
-        try (SecretBytes got = PasswordKdf.derive(params, volumeKey, salt, length)) {
-            return got.copyBytes(KeyAccess.get());
-        }
+    public static byte[] compute(KdfParameters.Pbkdf2 params, VolumeKey volumeKey, byte[] salt, int length) {
+        return PasswordKdf.keyDigest(params, volumeKey, salt, length);
     }
 
     /** 32 random salt bytes. */

@@ -1,7 +1,9 @@
 package io.nbdcrypt.luks2.keyslot;
 
 import io.nbdcrypt.block.BlockDevice;
+import io.nbdcrypt.crypto.Passphrase;
 import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.crypto.VolumeKey;
 import io.nbdcrypt.crypto.af.AfSplitter;
 import io.nbdcrypt.crypto.kdf.KdfParameters;
 import io.nbdcrypt.crypto.kdf.PasswordKdf;
@@ -27,7 +29,7 @@ public final class KeyslotCrypto {
      * The candidate volume key in {@code slot} for {@code passphrase}. It is only right if the
      * digest matches; a wrong passphrase gives a random-looking key.
      */
-    public static SecretBytes open(BlockDevice dev, Keyslot slot, SecretBytes passphrase) throws IOException {
+    public static VolumeKey open(BlockDevice dev, Keyslot slot, Passphrase passphrase) throws IOException {
         checkMemory(slot);
         int len = (int) slot.materialLength();
         byte[] material = new byte[len];
@@ -43,7 +45,7 @@ public final class KeyslotCrypto {
     }
 
     /** Splits, encrypts and writes {@code volumeKey} into {@code slot}'s area under {@code passphrase}. */
-    public static void store(BlockDevice dev, Keyslot slot, SecretBytes passphrase, SecretBytes volumeKey,
+    public static void store(BlockDevice dev, Keyslot slot, VolumeKey volumeKey, Passphrase passphrase,
             SecureRandom random) throws IOException {
         if (volumeKey.length() != slot.keySize()) {
             throw new IllegalArgumentException("volume key is " + volumeKey.length() + " bytes, keyslot says " + slot.keySize());

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.crypto.Passphrase;
 import io.nbdcrypt.luks2.Luks2HeaderReader;
 import io.nbdcrypt.luks2.Luks2Volume;
 import io.nbdcrypt.luks2.LuksFormatException;
@@ -237,7 +237,7 @@ class HostileHeaderTest {
         Luks2Volume.open(d, false).repair();
         Files.write(img, d.bytes);
         Cryptsetup.dump(img, List.of());
-        try (SecretBytes p = SecretBytes.copyOf(passphrase)) {
+        try (Passphrase p = Passphrase.copyOf(passphrase)) {
             Luks2Volume.open(d, false).unlock(p, OptionalInt.empty()).volumeKey().close();
         }
     }
@@ -269,7 +269,7 @@ class HostileHeaderTest {
         assertThrows(LuksFormatException.class, () -> HeaderCopyReader.read(d, 0));
         Luks2Volume v = Luks2Volume.open(d, false);
         long seq = v.header().seqid();
-        try (SecretBytes p = SecretBytes.copyOf(passphrase)) {
+        try (Passphrase p = Passphrase.copyOf(passphrase)) {
             v.unlock(p, OptionalInt.empty()).volumeKey().close();
         }
         v.repair();

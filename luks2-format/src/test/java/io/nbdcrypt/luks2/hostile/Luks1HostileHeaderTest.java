@@ -3,7 +3,7 @@ package io.nbdcrypt.luks2.hostile;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.crypto.Passphrase;
 import io.nbdcrypt.luks1.Luks1Volume;
 import io.nbdcrypt.luks2.LuksFormatException;
 import io.nbdcrypt.luks2.LuksVolumes;
@@ -103,7 +103,7 @@ class Luks1HostileHeaderTest {
         assertEquals(1, LuksVolumes.version(d));
         LuksFormatException e = assertThrows(LuksFormatException.class, () -> Luks1Volume.open(d, false));
         assertEquals(field, e.field(), e::getMessage);
-        try (SecretBytes p = SecretBytes.copyOf("legacy".getBytes())) {
+        try (Passphrase p = Passphrase.copyOf("legacy".getBytes())) {
             assertThrows(LuksFormatException.class, () -> LuksVolumes.open(d, Optional.empty(), p, OptionalInt.empty()));
         }
     }
@@ -111,7 +111,7 @@ class Luks1HostileHeaderTest {
     @Test
     void open_unmodified_opens() throws Exception {
         MemoryBlockDevice d = new MemoryBlockDevice(base.clone());
-        try (SecretBytes p = SecretBytes.copyOf("legacy".getBytes())) {
+        try (Passphrase p = Passphrase.copyOf("legacy".getBytes())) {
             assertEquals(1, LuksVolumes.open(d, Optional.empty(), p, OptionalInt.empty()).info().luksVersion());
         }
     }

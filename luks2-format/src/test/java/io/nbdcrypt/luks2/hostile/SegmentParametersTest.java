@@ -7,7 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nbdcrypt.block.BlockDevice;
 import io.nbdcrypt.block.EncryptedVolume;
 import io.nbdcrypt.block.FileBlockDevice;
-import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.crypto.Passphrase;
+import io.nbdcrypt.crypto.VolumeKey;
 import io.nbdcrypt.luks2.Luks2Volume;
 import io.nbdcrypt.luks2.interop.Cryptsetup;
 import io.nbdcrypt.luks2.interop.PythonXts;
@@ -52,9 +53,9 @@ class SegmentParametersTest {
         new SecureRandom().nextBytes(plain);
         PythonXts.encrypt(img, vk, 16L << 20, 4096, 1_000_000, 8192, plain, "plain64");
         try (BlockDevice dev = FileBlockDevice.open(img, true);
-                SecretBytes p = SecretBytes.copyOf(Files.readAllBytes(key))) {
+                Passphrase p = Passphrase.copyOf(Files.readAllBytes(key))) {
             Luks2Volume v = Luks2Volume.open(dev, false);
-            try (SecretBytes k = v.unlock(p, OptionalInt.empty()).volumeKey()) {
+            try (VolumeKey k = v.unlock(p, OptionalInt.empty()).volumeKey()) {
                 EncryptedVolume ev = v.dataVolume(dev, k);
                 assertEquals(2L << 20, ev.size());
                 ByteBuffer got = ByteBuffer.allocate(plain.length);

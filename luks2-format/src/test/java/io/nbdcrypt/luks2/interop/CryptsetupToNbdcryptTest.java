@@ -8,7 +8,8 @@ import io.nbdcrypt.block.BlockDevice;
 import io.nbdcrypt.block.EncryptedVolume;
 import io.nbdcrypt.block.FileBlockDevice;
 import io.nbdcrypt.crypto.KeyAccess;
-import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.crypto.Passphrase;
+import io.nbdcrypt.crypto.VolumeKey;
 import io.nbdcrypt.luks2.Luks2Volume;
 import io.nbdcrypt.luks2.WrongPassphraseException;
 import io.nbdcrypt.testsupport.TestFiles;
@@ -60,10 +61,10 @@ class CryptsetupToNbdcryptTest {
         Cryptsetup.format(img, key, args);
         byte[] expected = Cryptsetup.volumeKey(img, key, List.of());
         try (BlockDevice dev = FileBlockDevice.open(img, true);
-                SecretBytes pass = SecretBytes.copyOf(Files.readAllBytes(key))) {
+                Passphrase pass = Passphrase.copyOf(Files.readAllBytes(key))) {
             Luks2Volume v = Luks2Volume.open(dev, false);
             Luks2Volume.Unlocked u = v.unlock(pass, OptionalInt.empty());
-            try (SecretBytes k = u.volumeKey()) {
+            try (VolumeKey k = u.volumeKey()) {
                 assertArrayEquals(expected, k.copyBytes(KeyAccess.get()));
             }
         }
@@ -84,17 +85,17 @@ class CryptsetupToNbdcryptTest {
             int[] slots = {0, 1, 5};
             Path[] keys = {k0, k1, k2};
             for (int i = 0; i < 3; i++) {
-                try (SecretBytes pass = SecretBytes.copyOf(Files.readAllBytes(keys[i]))) {
+                try (Passphrase pass = Passphrase.copyOf(Files.readAllBytes(keys[i]))) {
                     Luks2Volume.Unlocked u = v.unlock(pass, OptionalInt.empty());
                     assertEquals(slots[i], u.keyslot());
-                    try (SecretBytes k = u.volumeKey()) {
+                    try (VolumeKey k = u.volumeKey()) {
                         assertArrayEquals(expected, k.copyBytes(KeyAccess.get()));
                     }
                     int other = slots[(i + 1) % 3];
                     assertThrows(WrongPassphraseException.class, () -> v.unlock(pass, OptionalInt.of(other)));
                 }
             }
-            try (SecretBytes wrong = SecretBytes.copyOf("three".getBytes())) {
+            try (Passphrase wrong = Passphrase.copyOf("three".getBytes())) {
                 assertThrows(WrongPassphraseException.class, () -> v.unlock(wrong, OptionalInt.empty()));
             }
         }
@@ -108,7 +109,7 @@ class CryptsetupToNbdcryptTest {
         Cryptsetup.addKey(img, k, k, List.of("--key-slot", "4"));
         Cryptsetup.run(List.of("config", "--priority", "prefer", "--key-slot", "4", img.toString())).assertSuccess();
         try (BlockDevice dev = FileBlockDevice.open(img, true);
-                SecretBytes pass = SecretBytes.copyOf(Files.readAllBytes(k))) {
+                Passphrase pass = Passphrase.copyOf(Files.readAllBytes(k))) {
             Luks2Volume.Unlocked u = Luks2Volume.open(dev, false).unlock(pass, OptionalInt.empty());
             u.volumeKey().close();
             assertEquals(4, u.keyslot(), "the preferred slot is tried first");
@@ -116,7 +117,7 @@ class CryptsetupToNbdcryptTest {
         Cryptsetup.run(List.of("config", "--priority", "ignore", "--key-slot", "4", img.toString())).assertSuccess();
         Cryptsetup.run(List.of("config", "--priority", "ignore", "--key-slot", "0", img.toString())).assertSuccess();
         try (BlockDevice dev = FileBlockDevice.open(img, true);
-                SecretBytes pass = SecretBytes.copyOf(Files.readAllBytes(k))) {
+                Passphrase pass = Passphrase.copyOf(Files.readAllBytes(k))) {
             Luks2Volume v = Luks2Volume.open(dev, false);
             assertThrows(WrongPassphraseException.class, () -> v.unlock(pass, OptionalInt.empty()));
             Luks2Volume.Unlocked u = v.unlock(pass, OptionalInt.of(0));
@@ -139,10 +140,10 @@ class CryptsetupToNbdcryptTest {
         new SecureRandom().nextBytes(plain);
         PythonXts.encrypt(data, vk, 0, 4096, 0, 4096, plain, "plain64");
         try (BlockDevice header = FileBlockDevice.open(hdr, true);
-                SecretBytes pass = SecretBytes.copyOf(Files.readAllBytes(key))) {
+                Passphrase pass = Passphrase.copyOf(Files.readAllBytes(key))) {
             Luks2Volume v = Luks2Volume.open(header, true);
             assertEquals(0, v.header().dataSegment().offset());
-            try (SecretBytes k = v.unlock(pass, OptionalInt.empty()).volumeKey();
+            try (VolumeKey k = v.unlock(pass, OptionalInt.empty()).volumeKey();
                     EncryptedVolume ev = v.dataVolume(FileBlockDevice.open(data, true), k)) {
                 assertEquals(8L << 20, ev.size());
                 ByteBuffer got = ByteBuffer.allocate(plain.length);

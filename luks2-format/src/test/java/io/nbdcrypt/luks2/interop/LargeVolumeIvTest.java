@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.nbdcrypt.block.BlockDevice;
 import io.nbdcrypt.block.EncryptedVolume;
 import io.nbdcrypt.block.FileBlockDevice;
-import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.crypto.Passphrase;
+import io.nbdcrypt.crypto.VolumeKey;
 import io.nbdcrypt.luks2.Luks2Volume;
 import io.nbdcrypt.luks2.segment.Segment;
 import io.nbdcrypt.testsupport.TestFiles;
@@ -16,9 +17,9 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.OptionalInt;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The data path against an independent implementation on a sparse 3 TiB cryptsetup volume,
@@ -44,10 +45,10 @@ class LargeVolumeIvTest {
         SecureRandom rnd = new SecureRandom();
         long[] offsets = {0, BOUNDARY - 2L * sectorSize, BOUNDARY, BOUNDARY + 7L * sectorSize};
         try (BlockDevice dev = FileBlockDevice.open(img, false);
-                SecretBytes pass = SecretBytes.copyOf(Files.readAllBytes(key))) {
+                Passphrase pass = Passphrase.copyOf(Files.readAllBytes(key))) {
             Luks2Volume v = Luks2Volume.open(dev, false);
             Segment seg = v.header().dataSegment();
-            try (SecretBytes k = v.unlock(pass, OptionalInt.empty()).volumeKey()) {
+            try (VolumeKey k = v.unlock(pass, OptionalInt.empty()).volumeKey()) {
                 EncryptedVolume ev = v.dataVolume(dev, k);
                 assertEquals(3 * TIB - seg.offset(), ev.size());
                 for (long off : offsets) {

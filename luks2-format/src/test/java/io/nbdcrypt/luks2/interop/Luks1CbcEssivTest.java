@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.nbdcrypt.block.BlockDevice;
 import io.nbdcrypt.block.FileBlockDevice;
 import io.nbdcrypt.crypto.KeyAccess;
-import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.crypto.Passphrase;
 import io.nbdcrypt.luks2.LuksException;
 import io.nbdcrypt.luks2.LuksFormatException;
 import io.nbdcrypt.luks2.LuksVolumes;
@@ -74,12 +74,12 @@ class Luks1CbcEssivTest {
         PythonCbcEssiv.encrypt(img, vk, payload, tailAt, tail);
 
         try (BlockDevice dev = FileBlockDevice.open(img, true);
-                SecretBytes pass = SecretBytes.copyOf(Files.readAllBytes(k0));
+                Passphrase pass = Passphrase.copyOf(Files.readAllBytes(k0));
                 LuksVolumes.UnlockedKey u = LuksVolumes.unlockKey(dev, Optional.empty(), pass, OptionalInt.empty())) {
             assertArrayEquals(vk, u.volumeKey().copyBytes(KeyAccess.get()));
             assertEquals(0, u.info().keyslot());
         }
-        try (SecretBytes pass = SecretBytes.copyOf(Files.readAllBytes(k1));
+        try (Passphrase pass = Passphrase.copyOf(Files.readAllBytes(k1));
                 LuksVolumes.Opened o = LuksVolumes.open(img, Optional.empty(), pass, true)) {
             assertEquals(1, o.info().luksVersion());
             assertEquals("aes-cbc-essiv:sha256", o.info().cipher());
@@ -104,7 +104,7 @@ class Luks1CbcEssivTest {
         Path k = Files.write(dir.resolve("k"), "legacy cbc".getBytes());
         Path img = format(dir.resolve("cbc.img"), k, 256, List.of());
         byte[] before = MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(img));
-        try (SecretBytes pass = SecretBytes.copyOf(Files.readAllBytes(k))) {
+        try (Passphrase pass = Passphrase.copyOf(Files.readAllBytes(k))) {
             LuksException e = assertThrows(LuksException.class, () -> LuksVolumes.open(img, Optional.empty(), pass, false));
             assertFalse(e instanceof LuksFormatException, e::toString);
             assertFalse(e instanceof WrongPassphraseException, e::toString);
@@ -118,7 +118,7 @@ class Luks1CbcEssivTest {
     void open_cbcEssivWrongPassphrase_throwsWrongPassphrase() throws Exception {
         Path k = Files.write(dir.resolve("k"), "legacy cbc".getBytes());
         Path img = format(dir.resolve("cbc.img"), k, 256, List.of());
-        try (SecretBytes wrong = SecretBytes.copyOf("legacy cbd".getBytes())) {
+        try (Passphrase wrong = Passphrase.copyOf("legacy cbd".getBytes())) {
             assertThrows(WrongPassphraseException.class, () -> LuksVolumes.open(img, Optional.empty(), wrong, true));
         }
     }
@@ -133,14 +133,14 @@ class Luks1CbcEssivTest {
         byte[] plain = new byte[2048];
         new SecureRandom().nextBytes(plain);
         PythonCbcEssiv.encrypt(data, vk, payload, 512, plain);
-        try (SecretBytes pass = SecretBytes.copyOf(Files.readAllBytes(k));
+        try (Passphrase pass = Passphrase.copyOf(Files.readAllBytes(k));
                 LuksVolumes.Opened o = LuksVolumes.open(data, Optional.of(hdr), pass, true)) {
             assertEquals("aes-cbc-essiv:sha256", o.info().cipher());
             ByteBuffer got = ByteBuffer.allocate(plain.length);
             o.device().read(512, got);
             assertArrayEquals(plain, got.array());
         }
-        try (SecretBytes pass = SecretBytes.copyOf(Files.readAllBytes(k))) {
+        try (Passphrase pass = Passphrase.copyOf(Files.readAllBytes(k))) {
             LuksException e = assertThrows(LuksException.class, () -> LuksVolumes.open(data, Optional.of(hdr), pass, false));
             assertTrue(e.getMessage().contains("read-only"), e.getMessage());
         }

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import io.nbdcrypt.block.BlockDevice;
 import io.nbdcrypt.block.FileBlockDevice;
 import io.nbdcrypt.crypto.KeyAccess;
-import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.crypto.Passphrase;
 import io.nbdcrypt.luks2.LuksVolumes;
 import io.nbdcrypt.luks2.WrongPassphraseException;
 import io.nbdcrypt.testsupport.TestFiles;
@@ -46,7 +46,7 @@ class LuksVolumesTest {
         new SecureRandom().nextBytes(plain);
         PythonXts.encrypt(img, vk, payload, 512, 0, 8192, plain, "plain64");
 
-        try (SecretBytes pass = SecretBytes.copyOf(Files.readAllBytes(k1));
+        try (Passphrase pass = Passphrase.copyOf(Files.readAllBytes(k1));
                 LuksVolumes.Opened o = LuksVolumes.open(img, Optional.empty(), pass, true)) {
             assertEquals(1, o.info().luksVersion());
             assertEquals(3, o.info().keyslot());
@@ -57,12 +57,12 @@ class LuksVolumesTest {
             assertArrayEquals(plain, got.array());
         }
         try (BlockDevice dev = FileBlockDevice.open(img, true);
-                SecretBytes pass = SecretBytes.copyOf(Files.readAllBytes(k0));
+                Passphrase pass = Passphrase.copyOf(Files.readAllBytes(k0));
                 LuksVolumes.UnlockedKey u = LuksVolumes.unlockKey(dev, Optional.empty(), pass, OptionalInt.empty())) {
             assertArrayEquals(vk, u.volumeKey().copyBytes(KeyAccess.get()));
             assertEquals(bits, u.info().keyBits());
         }
-        try (SecretBytes wrong = SecretBytes.copyOf("nope".getBytes())) {
+        try (Passphrase wrong = Passphrase.copyOf("nope".getBytes())) {
             assertThrows(WrongPassphraseException.class, () -> LuksVolumes.open(img, Optional.empty(), wrong, true));
         }
     }
@@ -77,7 +77,7 @@ class LuksVolumesTest {
         byte[] vk = Cryptsetup.volumeKey(hdr, k, List.of());
         byte[] plain = new byte[8192];
         new SecureRandom().nextBytes(plain);
-        try (SecretBytes pass = SecretBytes.copyOf(Files.readAllBytes(k));
+        try (Passphrase pass = Passphrase.copyOf(Files.readAllBytes(k));
                 LuksVolumes.Opened o = LuksVolumes.open(data, Optional.of(hdr), pass, false)) {
             assertEquals(2, o.info().luksVersion());
             assertEquals("aes-xts-plain64", o.info().cipher());

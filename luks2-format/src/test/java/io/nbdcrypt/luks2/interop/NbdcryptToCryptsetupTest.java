@@ -10,7 +10,8 @@ import io.nbdcrypt.block.BlockDevice;
 import io.nbdcrypt.block.EncryptedVolume;
 import io.nbdcrypt.block.FileBlockDevice;
 import io.nbdcrypt.crypto.KeyAccess;
-import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.crypto.Passphrase;
+import io.nbdcrypt.crypto.VolumeKey;
 import io.nbdcrypt.crypto.kdf.HashAlgorithm;
 import io.nbdcrypt.crypto.kdf.KdfParameters;
 import io.nbdcrypt.luks2.FormatOptions;
@@ -87,9 +88,9 @@ class NbdcryptToCryptsetupTest {
         byte[] ourKey;
         long segOffset;
         try (BlockDevice dev = FileBlockDevice.open(headerFile, false);
-                SecretBytes pass = SecretBytes.copyOf(Files.readAllBytes(k0))) {
+                Passphrase pass = Passphrase.copyOf(Files.readAllBytes(k0))) {
             Luks2Formatter.Formatted f = Luks2Formatter.format(dev, detached, o, pass, new SecureRandom());
-            try (SecretBytes key = f.volumeKey()) {
+            try (VolumeKey key = f.volumeKey()) {
                 ourKey = key.copyBytes(KeyAccess.get());
                 segOffset = f.volume().header().dataSegment().offset();
                 BlockDevice data = detached ? FileBlockDevice.open(dataFile, false) : dev;
@@ -119,13 +120,13 @@ class NbdcryptToCryptsetupTest {
         // cryptsetup adds a keyslot to our header; we open with it, add our own, remove the first.
         Cryptsetup.addKey(headerFile, k0, k1, List.of());
         try (BlockDevice dev = FileBlockDevice.open(headerFile, false);
-                SecretBytes p0 = SecretBytes.copyOf(Files.readAllBytes(k0));
-                SecretBytes p1 = SecretBytes.copyOf(Files.readAllBytes(k1));
-                SecretBytes p2 = SecretBytes.copyOf(Files.readAllBytes(k2))) {
+                Passphrase p0 = Passphrase.copyOf(Files.readAllBytes(k0));
+                Passphrase p1 = Passphrase.copyOf(Files.readAllBytes(k1));
+                Passphrase p2 = Passphrase.copyOf(Files.readAllBytes(k2))) {
             Luks2Volume v = Luks2Volume.open(dev, detached);
             Luks2Volume.Unlocked u = v.unlock(p1, OptionalInt.empty());
             assertEquals(1, u.keyslot());
-            try (SecretBytes key = u.volumeKey()) {
+            try (VolumeKey key = u.volumeKey()) {
                 assertArrayEquals(ourKey, key.copyBytes(KeyAccess.get()));
                 assertEquals(2, v.addKeyslot(key, p2, o.kdf(), OptionalInt.empty(), HashAlgorithm.SHA256));
             }
@@ -139,8 +140,8 @@ class NbdcryptToCryptsetupTest {
                 + Cryptsetup.run(List.of("open", "--test-passphrase", "-v", "--debug", "--key-file", k0.toString(), target.toString())).stdoutText());
         Cryptsetup.run(concat(List.of("luksKillSlot", "--batch-mode", headerFile.toString(), "1"))).assertSuccess();
         try (BlockDevice dev = FileBlockDevice.open(headerFile, true);
-                SecretBytes p1 = SecretBytes.copyOf(Files.readAllBytes(k1));
-                SecretBytes p2 = SecretBytes.copyOf(Files.readAllBytes(k2))) {
+                Passphrase p1 = Passphrase.copyOf(Files.readAllBytes(k1));
+                Passphrase p2 = Passphrase.copyOf(Files.readAllBytes(k2))) {
             Luks2Volume v = Luks2Volume.open(dev, detached);
             assertThrows(WrongPassphraseException.class, () -> v.unlock(p1, OptionalInt.empty()));
             v.unlock(p2, OptionalInt.of(2)).volumeKey().close();
@@ -154,7 +155,7 @@ class NbdcryptToCryptsetupTest {
         Path key = Files.write(dir.resolve("k"), "layout".getBytes());
         Cryptsetup.format(theirs, key, List.of("--type", "luks2", "--pbkdf", "pbkdf2", "--pbkdf-force-iterations", "1000"));
         try (BlockDevice dev = FileBlockDevice.open(ours, false);
-                SecretBytes p = SecretBytes.copyOf(Files.readAllBytes(key))) {
+                Passphrase p = Passphrase.copyOf(Files.readAllBytes(key))) {
             Luks2Formatter.format(dev, false, FormatOptions.defaults(FAST_PBKDF2), p, new SecureRandom()).volumeKey().close();
         }
         List<String> expected = layout(Cryptsetup.dump(theirs, List.of()));
@@ -182,10 +183,10 @@ class NbdcryptToCryptsetupTest {
                 token.getBytes(), 60).assertSuccess();
         String before = Cryptsetup.run(List.of("token", "export", "--token-id", "3", img.toString())).assertSuccess().stdoutText();
         try (BlockDevice dev = FileBlockDevice.open(img, false);
-                SecretBytes p0 = SecretBytes.copyOf(Files.readAllBytes(k0));
-                SecretBytes p2 = SecretBytes.copyOf("added".getBytes())) {
+                Passphrase p0 = Passphrase.copyOf(Files.readAllBytes(k0));
+                Passphrase p2 = Passphrase.copyOf("added".getBytes())) {
             Luks2Volume v = Luks2Volume.open(dev, false);
-            try (SecretBytes key = v.unlock(p0, OptionalInt.empty()).volumeKey()) {
+            try (VolumeKey key = v.unlock(p0, OptionalInt.empty()).volumeKey()) {
                 v.addKeyslot(key, p2, FAST_PBKDF2, OptionalInt.empty(), HashAlgorithm.SHA256);
             }
             v.removeKeyslot(0);
@@ -201,8 +202,8 @@ class NbdcryptToCryptsetupTest {
         Path oldKey = Files.write(dir.resolve("old"), "old".getBytes());
         Path newKey = Files.write(dir.resolve("new"), "new".getBytes());
         try (BlockDevice dev = FileBlockDevice.open(img, false);
-                SecretBytes o = SecretBytes.copyOf(Files.readAllBytes(oldKey));
-                SecretBytes n = SecretBytes.copyOf(Files.readAllBytes(newKey))) {
+                Passphrase o = Passphrase.copyOf(Files.readAllBytes(oldKey));
+                Passphrase n = Passphrase.copyOf(Files.readAllBytes(newKey))) {
             Luks2Formatter.format(dev, false, FormatOptions.defaults(FAST_PBKDF2), o, new SecureRandom()).volumeKey().close();
             Luks2Volume v = Luks2Volume.open(dev, false);
             long seq = v.header().seqid();
