@@ -3,7 +3,8 @@ package io.nbdcrypt.luks1;
 import io.nbdcrypt.crypto.KeyAccess;
 import io.nbdcrypt.crypto.SecretBytes;
 import io.nbdcrypt.crypto.VolumeKey;
-import io.nbdcrypt.luks2.LuksFormatException;
+import io.nbdcrypt.luks.common.LuksFormatException;
+import io.nbdcrypt.luks.common.Printable;
 import io.nbdcrypt.xts.CbcEssivCipher;
 import io.nbdcrypt.xts.IvMode;
 import io.nbdcrypt.xts.IvRule;
@@ -56,9 +57,7 @@ public enum Luks1Cipher {
                 return c;
             }
         }
-        String spec = cipherName + "-" + cipherMode;
-        String shown = (spec.length() > 64 ? spec.substring(0, 64) + "..." : spec).replaceAll("[^\\x20-\\x7e]", "?");
-        throw new LuksFormatException("luks1.cipher_mode", "cipher '" + shown + "' is refused (allowed for LUKS1: "
+        throw new LuksFormatException("luks1.cipher_mode", "cipher '" + Printable.of(cipherName + "-" + cipherMode) + "' is refused (allowed for LUKS1: "
                 + String.join(", ", allowed()) + ")");
     }
 

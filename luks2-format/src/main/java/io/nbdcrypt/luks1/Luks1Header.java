@@ -1,12 +1,13 @@
 package io.nbdcrypt.luks1;
 
 import io.nbdcrypt.crypto.kdf.HashAlgorithm;
-import io.nbdcrypt.luks2.LuksFormatException;
-import io.nbdcrypt.luks2.disk.FixedText;
-import io.nbdcrypt.luks2.keyslot.KdfFloor;
+import io.nbdcrypt.luks.common.FixedText;
+import io.nbdcrypt.luks.common.HeaderLocation;
+import io.nbdcrypt.luks.common.KdfFloor;
+import io.nbdcrypt.luks.common.LuksFormatException;
+import io.nbdcrypt.luks.common.LuksMagic;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -49,11 +50,10 @@ public record Luks1Header(Luks1Cipher cipher, HashAlgorithm hash, long payloadOf
      * @param deviceSize size of the header device, to bound keyslot areas
      * @throws LuksFormatException naming the field ({@code luks1.cipher_mode}, {@code luks1.keyslot.3.stripes} ...)
      */
-    public static Luks1Header parse(byte[] b, long deviceSize, boolean detached) throws LuksFormatException {
+    public static Luks1Header parse(byte[] b, long deviceSize, HeaderLocation location) throws LuksFormatException {
         ByteBuffer in = ByteBuffer.wrap(b, 0, SIZE);
-        byte[] magic = new byte[6];
-        in.get(magic);
-        if (!Arrays.equals(magic, new byte[] {'L', 'U', 'K', 'S', (byte) 0xba, (byte) 0xbe})) {
+        in.position(LuksMagic.LENGTH);
+        if (!LuksMagic.isPrimary(b, 0)) {
             throw new LuksFormatException("luks1.magic", "not a LUKS header");
         }
         int version = Short.toUnsignedInt(in.getShort());
@@ -109,10 +109,10 @@ public record Luks1Header(Luks1Cipher cipher, HashAlgorithm hash, long payloadOf
             if (stripes != STRIPES) {
                 throw new LuksFormatException(path + ".stripes", "is " + Integer.toUnsignedString(stripes) + "; LUKS uses " + STRIPES);
             }
-            long limit = detached ? deviceSize : Math.min(deviceSize, payloadOffset);
+            long limit = location.isDetached() ? deviceSize : Math.min(deviceSize, payloadOffset);
             if (offset < SIZE || offset + material > limit) {
                 throw new LuksFormatException(path + ".key_material_offset", "material at " + offset + "+" + material
-                        + " is not between the header and " + (detached ? "the end of the header device" : "the payload"));
+                        + " is not between the header and " + (location.isDetached() ? "the end of the header device" : "the payload"));
             }
             for (Slot s : slots) {
                 if (offset < s.materialOffset() + material && s.materialOffset() < offset + material) {
@@ -121,7 +121,7 @@ public record Luks1Header(Luks1Cipher cipher, HashAlgorithm hash, long payloadOf
             }
             slots.add(new Slot(i, iterations, salt, offset, stripes));
         }
-        if (!detached && payloadOffset < SIZE) {
+        if (!location.isDetached() && payloadOffset < SIZE) {
             throw new LuksFormatException("luks1.payload_offset", "data at " + payloadOffset + " overlaps the header");
         }
         return new Luks1Header(cipher, hash, payloadOffset, keyBytes, mkDigest, mkSalt, mkIterations, uuid, slots);

@@ -8,11 +8,12 @@ import io.nbdcrypt.crypto.VolumeKey;
 import io.nbdcrypt.crypto.af.AfSplitter;
 import io.nbdcrypt.crypto.kdf.KdfParameters;
 import io.nbdcrypt.crypto.kdf.PasswordKdf;
-import io.nbdcrypt.luks2.LuksException;
-import io.nbdcrypt.luks2.LuksFormatException;
-import io.nbdcrypt.luks2.VolumeInfo;
-import io.nbdcrypt.luks2.WrongPassphraseException;
-import io.nbdcrypt.luks2.digest.DigestVerifier;
+import io.nbdcrypt.luks.common.HeaderLocation;
+import io.nbdcrypt.luks.common.KeyDigest;
+import io.nbdcrypt.luks.common.LuksException;
+import io.nbdcrypt.luks.common.LuksFormatException;
+import io.nbdcrypt.luks.common.VolumeInfo;
+import io.nbdcrypt.luks.common.WrongPassphraseException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.OptionalInt;
@@ -33,13 +34,13 @@ public final class Luks1Volume {
     }
 
     /** Reads and validates the LUKS1 header. */
-    public static Luks1Volume open(BlockDevice headerDevice, boolean detached) throws IOException {
+    public static Luks1Volume open(BlockDevice headerDevice, HeaderLocation location) throws IOException {
         if (headerDevice.size() < Luks1Header.SIZE) {
             throw new LuksFormatException("luks1", "device is too small for a LUKS1 header");
         }
         byte[] b = new byte[Luks1Header.SIZE];
         headerDevice.read(0, ByteBuffer.wrap(b));
-        return new Luks1Volume(headerDevice, Luks1Header.parse(b, headerDevice.size(), detached));
+        return new Luks1Volume(headerDevice, Luks1Header.parse(b, headerDevice.size(), location));
     }
 
     public Luks1Header header() {
@@ -127,7 +128,7 @@ public final class Luks1Volume {
 
     private boolean digestMatches(VolumeKey candidate) {
         // The LUKS1 master-key digest is 20 bytes of PBKDF2 (header.mkDigest() holds exactly those).
-        return DigestVerifier.matches(new KdfParameters.Pbkdf2(header.hash(), header.mkDigestIterations()),
+        return KeyDigest.matches(new KdfParameters.Pbkdf2(header.hash(), header.mkDigestIterations()),
                 header.mkDigestSalt(), header.mkDigest(), candidate);
     }
 }

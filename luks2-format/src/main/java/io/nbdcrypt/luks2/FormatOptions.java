@@ -2,6 +2,7 @@ package io.nbdcrypt.luks2;
 
 import io.nbdcrypt.crypto.kdf.HashAlgorithm;
 import io.nbdcrypt.crypto.kdf.KdfParameters;
+import io.nbdcrypt.luks.common.SectorSize;
 import io.nbdcrypt.luks2.disk.BinaryHeader;
 import io.nbdcrypt.luks2.disk.HeaderCopyReader;
 import java.util.Optional;
@@ -41,8 +42,8 @@ public record FormatOptions(int keyBytes, int sectorSize, long metadataSize, Opt
         if (keyBytes != 32 && keyBytes != 64) {
             throw new IllegalArgumentException("key size must be 256 or 512 bits, got " + keyBytes * 8);
         }
-        if (sectorSize < 512 || sectorSize > 4096 || Integer.bitCount(sectorSize) != 1) {
-            throw new IllegalArgumentException("sector size must be 512, 1024, 2048 or 4096, got " + sectorSize);
+        if (!SectorSize.isValid(sectorSize)) {
+            throw new IllegalArgumentException("sector size must be " + SectorSize.allowed() + ", got " + sectorSize);
         }
         if (!HeaderCopyReader.HDR_SIZES.contains(metadataSize)) {
             throw new IllegalArgumentException("metadata size must be a power of two from 16 KiB to 4 MiB, got " + metadataSize);

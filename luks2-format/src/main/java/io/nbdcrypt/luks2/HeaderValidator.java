@@ -2,6 +2,9 @@ package io.nbdcrypt.luks2;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nbdcrypt.luks.common.HeaderLocation;
+import io.nbdcrypt.luks.common.LuksFormatException;
+import io.nbdcrypt.luks.common.Printable;
 import io.nbdcrypt.luks2.digest.Digest;
 import io.nbdcrypt.luks2.digest.DigestValidator;
 import io.nbdcrypt.luks2.disk.BinaryHeader;
@@ -27,15 +30,15 @@ public final class HeaderValidator {
     private HeaderValidator() {}
 
     /**
-     * @param detached the header is in a separate file (data may start at offset 0)
+     * @param location whether the header is in a separate file (then data may start at offset 0)
      */
-    public static Luks2Header validate(RawHeaderCopy copy, boolean detached) throws LuksFormatException {
+    public static Luks2Header validate(RawHeaderCopy copy, HeaderLocation location) throws LuksFormatException {
         ObjectNode root = JsonArea.parse(copy.jsonArea());
-        return validate(copy.binary(), root, detached);
+        return validate(copy.binary(), root, location);
     }
 
     /** Validates a JSON tree against the binary header it will be written with. */
-    public static Luks2Header validate(BinaryHeader binary, ObjectNode root, boolean detached) throws LuksFormatException {
+    public static Luks2Header validate(BinaryHeader binary, ObjectNode root, HeaderLocation location) throws LuksFormatException {
         for (String section : List.of("keyslots", "tokens", "segments", "digests", "config")) {
             JsonFields.object(root, section, "json");
         }
@@ -43,7 +46,7 @@ public final class HeaderValidator {
         long areaStart = 2 * binary.hdrSize();
         long areaEnd = areaStart + config.keyslotsSize();
         Map<Integer, Keyslot> keyslots = KeyslotValidator.validate(JsonFields.object(root, "keyslots", "json"), areaStart, areaEnd);
-        Map<Integer, Segment> segments = SegmentValidator.validate(JsonFields.object(root, "segments", "json"), areaEnd, detached);
+        Map<Integer, Segment> segments = SegmentValidator.validate(JsonFields.object(root, "segments", "json"), areaEnd, location);
         Map<Integer, Digest> digests = DigestValidator.validate(JsonFields.object(root, "digests", "json"),
                 keyslots.keySet(), segments.keySet());
         // A keyslot holds the segment's volume key, so its key_size must be an XTS key size.
@@ -82,7 +85,7 @@ public final class HeaderValidator {
                 List<String> mandatory = JsonFields.strings(r, "mandatory", "config.requirements");
                 if (!mandatory.isEmpty()) {
                     throw new LuksFormatException("config.requirements.mandatory", "unknown mandatory requirement '"
-                            + mandatory.get(0).replaceAll("[^\\x20-\\x7e]", "?") + "'; this volume needs features we do not implement");
+                            + Printable.of(mandatory.get(0)) + "'; this volume needs features we do not implement");
                 }
             }
         }

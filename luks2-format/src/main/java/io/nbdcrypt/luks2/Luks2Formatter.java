@@ -5,6 +5,8 @@ import io.nbdcrypt.block.BlockDevice;
 import io.nbdcrypt.crypto.Passphrase;
 import io.nbdcrypt.crypto.VolumeKey;
 import io.nbdcrypt.crypto.kdf.KdfParameters;
+import io.nbdcrypt.luks.common.HeaderLocation;
+import io.nbdcrypt.luks.common.LuksException;
 import io.nbdcrypt.luks2.digest.DigestVerifier;
 import io.nbdcrypt.luks2.disk.BinaryHeader;
 import io.nbdcrypt.luks2.disk.HeaderWriter;
@@ -35,9 +37,9 @@ public final class Luks2Formatter {
      * @throws LuksException if the device is too small for the layout
      * @throws IllegalArgumentException for an inconsistent layout (data offset inside the metadata)
      */
-    public static Formatted format(BlockDevice headerDevice, boolean detached, FormatOptions o, Passphrase passphrase,
+    public static Formatted format(BlockDevice headerDevice, HeaderLocation location, FormatOptions o, Passphrase passphrase,
             SecureRandom random) throws IOException {
-        Formatted f = formatWithoutKeyslot(headerDevice, detached, o, random);
+        Formatted f = formatWithoutKeyslot(headerDevice, location, o, random);
         try {
             f.volume().addVerifiedKeyslot(f.volumeKey(), passphrase, o.kdf(), o.keyslot(), o.hash());
             return f;
@@ -54,8 +56,9 @@ public final class Luks2Formatter {
      * too (a keyslot can be added later with the volume key). The keyslots area is still laid
      * out as {@code o} says, so a keyslot fits later.
      */
-    public static Formatted formatWithoutKeyslot(BlockDevice headerDevice, boolean detached, FormatOptions o,
+    public static Formatted formatWithoutKeyslot(BlockDevice headerDevice, HeaderLocation location, FormatOptions o,
             SecureRandom random) throws IOException {
+        boolean detached = location.isDetached();
         long hdr = o.metadataSize();
         long dataOffset = o.dataOffset().orElse(detached ? 0 : FormatOptions.DEFAULT_DATA_OFFSET);
         long keyslots;
@@ -88,10 +91,10 @@ public final class Luks2Formatter {
             String uuid = o.uuid().orElseGet(UUID::randomUUID).toString();
             BinaryHeader template = new BinaryHeader(false, 2, hdr, 0, o.label(), "sha256", salt, uuid, o.subsystem(), 0,
                     new byte[64]);
-            Luks2Header checked = HeaderValidator.validate(template, json, detached);
+            Luks2Header checked = HeaderValidator.validate(template, json, location);
             headerDevice.writeZeroes(0, metadataEnd, false);
             HeaderWriter.writeBoth(headerDevice, checked.binary(), 1, JsonArea.encode(json, (int) (hdr - BinaryHeader.SIZE)));
-            return new Formatted(Luks2Volume.open(headerDevice, detached, random), volumeKey);
+            return new Formatted(Luks2Volume.open(headerDevice, location, random), volumeKey);
         } catch (IOException | RuntimeException e) {
             volumeKey.close();
             throw e;

@@ -1,6 +1,8 @@
 package io.nbdcrypt.luks2;
 
 import io.nbdcrypt.block.BlockDevice;
+import io.nbdcrypt.luks.common.HeaderLocation;
+import io.nbdcrypt.luks.common.LuksFormatException;
 import io.nbdcrypt.luks2.disk.HeaderCopyReader;
 import io.nbdcrypt.luks2.disk.RawHeaderCopy;
 import java.io.IOException;
@@ -23,11 +25,11 @@ public final class Luks2HeaderReader {
     /**
      * @throws LuksFormatException the primary's problem if neither copy is valid
      */
-    public static Loaded read(BlockDevice dev, boolean detached) throws IOException {
+    public static Loaded read(BlockDevice dev, HeaderLocation location) throws IOException {
         Luks2Header primary = null;
         LuksFormatException primaryError = null;
         try {
-            primary = HeaderValidator.validate(HeaderCopyReader.read(dev, 0), detached);
+            primary = HeaderValidator.validate(HeaderCopyReader.read(dev, 0), location);
         } catch (LuksFormatException e) {
             primaryError = e;
         }
@@ -35,14 +37,14 @@ public final class Luks2HeaderReader {
         LuksFormatException secondaryError = null;
         if (primary != null) {
             try {
-                secondary = readSecondary(dev, primary.hdrSize(), detached);
+                secondary = readSecondary(dev, primary.hdrSize(), location);
             } catch (LuksFormatException e) {
                 secondaryError = e;
             }
         } else {
             for (long off : HeaderCopyReader.HDR_SIZES) {
                 try {
-                    secondary = readSecondary(dev, off, detached);
+                    secondary = readSecondary(dev, off, location);
                     break;
                 } catch (LuksFormatException e) {
                     if (secondaryError == null || !e.field().equals("binary.magic") && !e.field().equals("binary")) {
@@ -69,12 +71,12 @@ public final class Luks2HeaderReader {
         return new Loaded(chosen, primary != null, secondary != null, repair);
     }
 
-    private static Luks2Header readSecondary(BlockDevice dev, long offset, boolean detached) throws IOException {
+    private static Luks2Header readSecondary(BlockDevice dev, long offset, HeaderLocation location) throws IOException {
         RawHeaderCopy copy = HeaderCopyReader.read(dev, offset);
         if (copy.binary().hdrSize() != offset) {
             throw new LuksFormatException("binary.hdr_size", "secondary header at " + offset + " says hdr_size "
                     + copy.binary().hdrSize());
         }
-        return HeaderValidator.validate(copy, detached);
+        return HeaderValidator.validate(copy, location);
     }
 }

@@ -10,8 +10,13 @@ import io.nbdcrypt.crypto.Passphrase;
 import io.nbdcrypt.crypto.VolumeKey;
 import io.nbdcrypt.crypto.kdf.HashAlgorithm;
 import io.nbdcrypt.crypto.kdf.KdfParameters;
+import io.nbdcrypt.luks.common.HeaderLocation;
+import io.nbdcrypt.luks.common.LuksException;
+import io.nbdcrypt.luks.common.LuksFormatException;
+import io.nbdcrypt.luks.common.WrongPassphraseException;
 import io.nbdcrypt.luks2.digest.Digest;
 import io.nbdcrypt.luks2.digest.DigestVerifier;
+import io.nbdcrypt.luks2.disk.BinaryHeader;
 import io.nbdcrypt.luks2.disk.HeaderWriter;
 import io.nbdcrypt.luks2.json.JsonArea;
 import io.nbdcrypt.luks2.keyslot.Keyslot;
@@ -43,14 +48,14 @@ import java.util.OptionalLong;
  */
 public final class Luks2Volume {
     private final BlockDevice headerDevice;
-    private final boolean detached;
+    private final HeaderLocation location;
     private final SecureRandom random;
     private Luks2Header header;
     private boolean needsRepair;
 
-    private Luks2Volume(BlockDevice headerDevice, boolean detached, Luks2HeaderReader.Loaded loaded, SecureRandom random) {
+    private Luks2Volume(BlockDevice headerDevice, HeaderLocation location, Luks2HeaderReader.Loaded loaded, SecureRandom random) {
         this.headerDevice = headerDevice;
-        this.detached = detached;
+        this.location = location;
         this.header = loaded.header();
         this.needsRepair = loaded.needsRepair();
         this.random = random;
@@ -59,24 +64,24 @@ public final class Luks2Volume {
     /**
      * Reads and validates the header on {@code headerDevice}.
      *
-     * @param detached the device is a header file, not the data device
+     * @param location whether the device is a header file rather than the data device
      * @throws LuksFormatException if neither header copy is valid
      */
-    public static Luks2Volume open(BlockDevice headerDevice, boolean detached) throws IOException {
-        return open(headerDevice, detached, new SecureRandom());
+    public static Luks2Volume open(BlockDevice headerDevice, HeaderLocation location) throws IOException {
+        return open(headerDevice, location, new SecureRandom());
     }
 
-    /** {@link #open(BlockDevice, boolean)} drawing salts and area fill from {@code random}. */
-    static Luks2Volume open(BlockDevice headerDevice, boolean detached, SecureRandom random) throws IOException {
-        return new Luks2Volume(headerDevice, detached, Luks2HeaderReader.read(headerDevice, detached), random);
+    /** {@link #open(BlockDevice, HeaderLocation)} drawing salts and area fill from {@code random}. */
+    static Luks2Volume open(BlockDevice headerDevice, HeaderLocation location, SecureRandom random) throws IOException {
+        return new Luks2Volume(headerDevice, location, Luks2HeaderReader.read(headerDevice, location), random);
     }
 
     public Luks2Header header() {
         return header;
     }
 
-    public boolean isDetached() {
-        return detached;
+    public HeaderLocation location() {
+        return location;
     }
 
     /** One copy was missing, invalid or older; the next write (or {@link #repair()}) fixes it. */
@@ -237,10 +242,10 @@ public final class Luks2Volume {
 
     private void commit(ObjectNode json) throws IOException {
         long seqid = header.seqid() + 1;
-        Luks2Header next = HeaderValidator.validate(header.binary(), json, detached);
-        byte[] area = JsonArea.encode(json, (int) (header.hdrSize() - io.nbdcrypt.luks2.disk.BinaryHeader.SIZE));
+        Luks2Header next = HeaderValidator.validate(header.binary(), json, location);
+        byte[] area = JsonArea.encode(json, (int) (header.hdrSize() - BinaryHeader.SIZE));
         HeaderWriter.writeBoth(headerDevice, next.binary(), seqid, area);
-        Luks2HeaderReader.Loaded loaded = Luks2HeaderReader.read(headerDevice, detached);
+        Luks2HeaderReader.Loaded loaded = Luks2HeaderReader.read(headerDevice, location);
         if (loaded.header().seqid() != seqid || loaded.needsRepair()) {
             throw new LuksException("header read back after writing is not the one written (seqid "
                     + loaded.header().seqid() + ", expected " + seqid + ")");

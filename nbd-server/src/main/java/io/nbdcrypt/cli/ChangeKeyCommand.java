@@ -1,7 +1,7 @@
 package io.nbdcrypt.cli;
 
 import io.nbdcrypt.crypto.Passphrase;
-import io.nbdcrypt.luks2.WrongPassphraseException;
+import io.nbdcrypt.luks.common.WrongPassphraseException;
 import io.nbdcrypt.luks2.keyslot.Keyslot;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

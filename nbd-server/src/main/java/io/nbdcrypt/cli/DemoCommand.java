@@ -6,6 +6,7 @@ import io.nbdcrypt.crypto.Passphrase;
 import io.nbdcrypt.crypto.SecretBytes;
 import io.nbdcrypt.crypto.kdf.HashAlgorithm;
 import io.nbdcrypt.crypto.kdf.KdfParameters;
+import io.nbdcrypt.luks.common.HeaderLocation;
 import io.nbdcrypt.luks2.FormatOptions;
 import io.nbdcrypt.luks2.Luks2Formatter;
 import java.io.IOException;
@@ -91,7 +92,7 @@ public final class DemoCommand implements Callable<Integer> {
                     hex);
             FormatOptions options = FormatOptions.defaults(new KdfParameters.Pbkdf2(HashAlgorithm.SHA256, 1000));
             try (BlockDevice dev = FileBlockDevice.open(image, false)) {
-                Luks2Formatter.format(dev, false, options, passphrase, random).volumeKey().close();
+                Luks2Formatter.format(dev, HeaderLocation.ON_DATA_DEVICE, options, passphrase, random).volumeKey().close();
             }
             out.println("formatted " + image + " as LUKS2 (" + size + " bytes); passphrase in " + keyFile
                     + " (cryptsetup open --key-file " + keyFile + " " + image + " NAME opens it too)");

@@ -8,11 +8,11 @@ import io.nbdcrypt.crypto.KeyAccess;
 import io.nbdcrypt.crypto.Passphrase;
 import io.nbdcrypt.crypto.SecretBytes;
 import io.nbdcrypt.crypto.kdf.KdfParameters;
+import io.nbdcrypt.luks.LuksVolumes;
 import io.nbdcrypt.luks1.Luks1Header;
 import io.nbdcrypt.luks1.Luks1Volume;
 import io.nbdcrypt.luks2.Luks2Header;
 import io.nbdcrypt.luks2.Luks2Volume;
-import io.nbdcrypt.luks2.LuksVolumes;
 import io.nbdcrypt.luks2.digest.Digest;
 import io.nbdcrypt.luks2.keyslot.Keyslot;
 import io.nbdcrypt.luks2.segment.Segment;
@@ -69,10 +69,10 @@ final class DumpCommand implements Callable<Integer> {
                 }
             }
             if (LuksVolumes.version(hdr) == 1) {
-                Luks1Header h = Luks1Volume.open(hdr, target.detached()).header();
+                Luks1Header h = Luks1Volume.open(hdr, target.location()).header();
                 out.print(json ? luks1Json(h, key) : luks1Text(h, key));
             } else {
-                Luks2Header h = Luks2Volume.open(hdr, target.detached()).header();
+                Luks2Header h = Luks2Volume.open(hdr, target.location()).header();
                 out.print(json ? luks2Json(h, key) : luks2Text(h, key));
             }
             out.flush();

@@ -1,7 +1,7 @@
 package io.nbdcrypt.cli;
 
-import io.nbdcrypt.luks2.LuksFormatException;
-import io.nbdcrypt.luks2.WrongPassphraseException;
+import io.nbdcrypt.luks.common.LuksFormatException;
+import io.nbdcrypt.luks.common.WrongPassphraseException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;

@@ -4,6 +4,7 @@ import io.nbdcrypt.block.BlockDevice;
 import io.nbdcrypt.block.FileBlockDevice;
 import io.nbdcrypt.crypto.Passphrase;
 import io.nbdcrypt.crypto.kdf.KdfParameters;
+import io.nbdcrypt.luks.common.HeaderLocation;
 import io.nbdcrypt.luks2.FormatOptions;
 import io.nbdcrypt.luks2.Luks2Formatter;
 import io.nbdcrypt.luks2.segment.CipherSpec;
@@ -89,7 +90,7 @@ final class FormatCommand implements Callable<Integer> {
         }
         try {
             CipherSpec.parse(cipher, "--cipher");
-        } catch (io.nbdcrypt.luks2.LuksFormatException e) {
+        } catch (io.nbdcrypt.luks.common.LuksFormatException e) {
             throw new ExitStatus.UsageException(e.getMessage());
         }
         if (keySize != 256 && keySize != 512) {
@@ -113,7 +114,7 @@ final class FormatCommand implements Callable<Integer> {
                 grow(header, need);
             }
             try (BlockDevice dev = FileBlockDevice.open(header != null ? header : device, false)) {
-                Luks2Formatter.format(dev, header != null, o, pass, new SecureRandom()).volumeKey().close();
+                Luks2Formatter.format(dev, HeaderLocation.detachedIf(header != null), o, pass, new SecureRandom()).volumeKey().close();
             }
         }
         return ExitStatus.OK;

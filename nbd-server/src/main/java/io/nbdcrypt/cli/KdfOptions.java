@@ -3,7 +3,7 @@ package io.nbdcrypt.cli;
 import io.nbdcrypt.crypto.kdf.HashAlgorithm;
 import io.nbdcrypt.crypto.kdf.KdfBenchmark;
 import io.nbdcrypt.crypto.kdf.KdfParameters;
-import io.nbdcrypt.luks2.keyslot.KdfFloor;
+import io.nbdcrypt.luks.common.KdfFloor;
 import picocli.CommandLine.Option;
 
 /**

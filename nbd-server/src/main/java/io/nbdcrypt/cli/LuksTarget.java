@@ -2,8 +2,9 @@ package io.nbdcrypt.cli;
 
 import io.nbdcrypt.block.BlockDevice;
 import io.nbdcrypt.block.FileBlockDevice;
+import io.nbdcrypt.luks.LuksVolumes;
+import io.nbdcrypt.luks.common.HeaderLocation;
 import io.nbdcrypt.luks2.Luks2Volume;
-import io.nbdcrypt.luks2.LuksVolumes;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -28,18 +29,18 @@ final class LuksTarget {
         return header != null ? header : device;
     }
 
-    boolean detached() {
-        return header != null;
+    HeaderLocation location() {
+        return HeaderLocation.detachedIf(header != null);
     }
 
-    /** Opens the header file; with {@link #detached()} it doubles as the (header-less) data device's header. */
+    /** Opens the header file; when {@link #location()} is detached it doubles as the (header-less) data device's header. */
     BlockDevice openHeader(boolean readOnly) throws IOException {
         return FileBlockDevice.open(headerFile(), readOnly);
     }
 
     /** {@code header} as the optional detached header argument of {@link LuksVolumes}. */
     Optional<BlockDevice> detachedHeader(BlockDevice header) {
-        return detached() ? Optional.of(header) : Optional.empty();
+        return location().isDetached() ? Optional.of(header) : Optional.empty();
     }
 
     /**
@@ -52,7 +53,7 @@ final class LuksTarget {
             if (LuksVolumes.version(dev) != 2) {
                 throw new ExitStatus.UsageException("only LUKS2 volumes can be changed (this one is LUKS1)");
             }
-            return new Writable(dev, Luks2Volume.open(dev, detached()));
+            return new Writable(dev, Luks2Volume.open(dev, location()));
         } catch (IOException | ExitStatus.UsageException | RuntimeException e) {
             dev.close();
             throw e;

@@ -1,8 +1,8 @@
 package io.nbdcrypt.cli;
 
 import io.nbdcrypt.crypto.Passphrase;
-import io.nbdcrypt.luks2.LuksVolumes;
-import io.nbdcrypt.luks2.VolumeInfo;
+import io.nbdcrypt.luks.LuksVolumes;
+import io.nbdcrypt.luks.common.VolumeInfo;
 import java.io.IOException;
 import java.util.Optional;
 

@@ -2,7 +2,7 @@ package io.nbdcrypt.cli;
 
 import io.nbdcrypt.block.BlockDevice;
 import io.nbdcrypt.crypto.Passphrase;
-import io.nbdcrypt.luks2.LuksVolumes;
+import io.nbdcrypt.luks.LuksVolumes;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

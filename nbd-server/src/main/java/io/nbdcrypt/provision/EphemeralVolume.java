@@ -7,6 +7,7 @@ import io.nbdcrypt.crypto.SecretBytes;
 import io.nbdcrypt.crypto.VolumeKey;
 import io.nbdcrypt.crypto.kdf.HashAlgorithm;
 import io.nbdcrypt.crypto.kdf.KdfParameters;
+import io.nbdcrypt.luks.common.HeaderLocation;
 import io.nbdcrypt.luks2.FormatOptions;
 import io.nbdcrypt.luks2.Luks2Formatter;
 import io.nbdcrypt.luks2.Luks2Volume;
@@ -65,7 +66,7 @@ public final class EphemeralVolume implements AutoCloseable {
         long metadataEnd = 2 * OPTIONS.metadataSize() + OPTIONS.keyslotsSize().getAsLong();
         if (headerFile.isEmpty()) {
             MemoryHeaderDevice memory = new MemoryHeaderDevice((int) metadataEnd);
-            Luks2Formatter.Formatted f = Luks2Formatter.formatWithoutKeyslot(memory, true, OPTIONS, random);
+            Luks2Formatter.Formatted f = Luks2Formatter.formatWithoutKeyslot(memory, HeaderLocation.DETACHED, OPTIONS, random);
             return new EphemeralVolume(memory, f.volume(), f.volumeKey(), headerFile);
         }
         Path file = headerFile.get();
@@ -81,7 +82,7 @@ public final class EphemeralVolume implements AutoCloseable {
             FileBlockDevice dev = FileBlockDevice.open(file, false);
             Luks2Formatter.Formatted f;
             try {
-                f = Luks2Formatter.formatWithoutKeyslot(dev, true, OPTIONS, random);
+                f = Luks2Formatter.formatWithoutKeyslot(dev, HeaderLocation.DETACHED, OPTIONS, random);
                 addPassphraseKeyslot(f, keyFile, random);
             } catch (IOException | RuntimeException e) {
                 dev.close();

@@ -11,7 +11,7 @@
  *    → kernel: {@code /dev/nbdN} or {@code /dev/mapper/NAME} → ext4
  * </pre>
  *
- * <p>Volumes are opened from a LUKS header by luks2-format ({@code io.nbdcrypt.luks2.LuksVolumes}),
+ * <p>Volumes are opened from a LUKS header by luks2-format ({@code io.nbdcrypt.luks.LuksVolumes}),
  * which reads the segment (offset, size, sector size, {@code iv_tweak}) and the volume key, and
  * builds a {@code SectorCipher} and an {@code EncryptedVolume} over the raw disk.
  * {@link io.nbdcrypt.block.EncryptedVolume} splits unaligned requests into head, aligned body

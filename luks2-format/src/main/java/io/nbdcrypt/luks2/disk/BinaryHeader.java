@@ -1,6 +1,8 @@
 package io.nbdcrypt.luks2.disk;
 
-import io.nbdcrypt.luks2.LuksFormatException;
+import io.nbdcrypt.luks.common.FixedText;
+import io.nbdcrypt.luks.common.LuksFormatException;
+import io.nbdcrypt.luks.common.LuksMagic;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -17,8 +19,6 @@ public record BinaryHeader(boolean secondary, int version, long hdrSize, long se
         String checksumAlg, byte[] salt, String uuid, String subsystem, long hdrOffset, byte[] csum) {
 
     public static final int SIZE = 4096;
-    public static final byte[] MAGIC_PRIMARY = {'L', 'U', 'K', 'S', (byte) 0xba, (byte) 0xbe};
-    public static final byte[] MAGIC_SECONDARY = {'S', 'K', 'U', 'L', (byte) 0xba, (byte) 0xbe};
     static final int LABEL_LEN = 48;
     static final int CSUM_ALG_LEN = 32;
     static final int SALT_LEN = 64;
@@ -53,12 +53,11 @@ public record BinaryHeader(boolean secondary, int version, long hdrSize, long se
             throw new IllegalArgumentException("binary header is 4096 bytes");
         }
         ByteBuffer b = ByteBuffer.wrap(block);
-        byte[] magic = new byte[6];
-        b.get(magic);
+        b.position(LuksMagic.LENGTH);
         boolean secondary;
-        if (Arrays.equals(magic, MAGIC_PRIMARY)) {
+        if (LuksMagic.isPrimary(block, 0)) {
             secondary = false;
-        } else if (Arrays.equals(magic, MAGIC_SECONDARY)) {
+        } else if (LuksMagic.isSecondary(block, 0)) {
             secondary = true;
         } else {
             throw new LuksFormatException("binary.magic", "not a LUKS header (magic is not LUKS\\xba\\xbe or SKUL\\xba\\xbe)");
@@ -80,7 +79,7 @@ public record BinaryHeader(boolean secondary, int version, long hdrSize, long se
     /** The 4096 bytes of this header with {@code csum} as given (zeroes for checksumming). */
     public byte[] encode(byte[] checksum) {
         ByteBuffer b = ByteBuffer.allocate(SIZE);
-        b.put(secondary ? MAGIC_SECONDARY : MAGIC_PRIMARY);
+        LuksMagic.put(b, secondary);
         b.putShort((short) version);
         b.putLong(hdrSize);
         b.putLong(seqid);

@@ -2,7 +2,7 @@ package io.nbdcrypt.luks2.disk;
 
 import io.nbdcrypt.block.BlockDevice;
 import io.nbdcrypt.crypto.kdf.HashAlgorithm;
-import io.nbdcrypt.luks2.LuksFormatException;
+import io.nbdcrypt.luks.common.LuksFormatException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;

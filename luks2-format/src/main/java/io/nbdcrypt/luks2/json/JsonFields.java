@@ -3,7 +3,7 @@ package io.nbdcrypt.luks2.json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.nbdcrypt.luks2.LuksFormatException;
+import io.nbdcrypt.luks.common.LuksFormatException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;

@@ -7,7 +7,7 @@ import io.nbdcrypt.crypto.VolumeKey;
 import io.nbdcrypt.crypto.af.AfSplitter;
 import io.nbdcrypt.crypto.kdf.KdfParameters;
 import io.nbdcrypt.crypto.kdf.PasswordKdf;
-import io.nbdcrypt.luks2.LuksFormatException;
+import io.nbdcrypt.luks.common.LuksFormatException;
 import io.nbdcrypt.xts.IvRule;
 import io.nbdcrypt.xts.SectorCipher;
 import io.nbdcrypt.xts.XtsCipher;

@@ -1,6 +1,7 @@
 package io.nbdcrypt.luks2.segment;
 
-import io.nbdcrypt.luks2.LuksFormatException;
+import io.nbdcrypt.luks.common.LuksFormatException;
+import io.nbdcrypt.luks.common.Printable;
 import io.nbdcrypt.xts.IvMode;
 import java.util.List;
 
@@ -23,7 +24,7 @@ public record CipherSpec(IvMode ivMode) {
         return switch (spec) {
             case "aes-xts-plain64" -> new CipherSpec(IvMode.PLAIN64);
             case "aes-xts-plain" -> new CipherSpec(IvMode.PLAIN);
-            default -> throw new LuksFormatException(field, "cipher '" + printable(spec) + "' is refused (allowed: "
+            default -> throw new LuksFormatException(field, "cipher '" + Printable.of(spec) + "' is refused (allowed: "
                     + String.join(", ", ALLOWED) + ")");
         };
     }
@@ -36,11 +37,6 @@ public record CipherSpec(IvMode ivMode) {
     /** XTS key sizes in bytes: two AES-128 or two AES-256 keys. */
     public static boolean validKeySize(int bytes) {
         return bytes == 32 || bytes == 64;
-    }
-
-    private static String printable(String s) {
-        String t = s.length() > 64 ? s.substring(0, 64) + "..." : s;
-        return t.replaceAll("[^\\x20-\\x7e]", "?");
     }
 
     @Override

@@ -2,7 +2,9 @@ package io.nbdcrypt.luks2.segment;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.nbdcrypt.luks2.LuksFormatException;
+import io.nbdcrypt.luks.common.HeaderLocation;
+import io.nbdcrypt.luks.common.LuksFormatException;
+import io.nbdcrypt.luks.common.SectorSize;
 import io.nbdcrypt.luks2.json.JsonFields;
 import java.util.List;
 import java.util.Map;
@@ -21,9 +23,9 @@ public final class SegmentValidator {
     /**
      * @param metadataEnd the first byte after both header copies and the keyslots area; a
      *     segment on the same device must start at or after it
-     * @param detached    the header lives in a separate file, so the data may start at 0
+     * @param location    where the header lives; a detached one lets the data start at 0
      */
-    public static Map<Integer, Segment> validate(ObjectNode segments, long metadataEnd, boolean detached)
+    public static Map<Integer, Segment> validate(ObjectNode segments, long metadataEnd, HeaderLocation location)
             throws LuksFormatException {
         Map<Integer, Segment> out = new TreeMap<>();
         for (Map.Entry<String, JsonNode> e : segments.properties()) {
@@ -32,7 +34,7 @@ public final class SegmentValidator {
             if (!(e.getValue() instanceof ObjectNode s)) {
                 throw new LuksFormatException(path, "must be an object");
             }
-            out.put(id, one(id, s, path, metadataEnd, detached));
+            out.put(id, one(id, s, path, metadataEnd, location));
         }
         if (out.isEmpty()) {
             throw new LuksFormatException("segments", "no data segment");
@@ -43,7 +45,7 @@ public final class SegmentValidator {
         return out;
     }
 
-    private static Segment one(int id, ObjectNode s, String path, long metadataEnd, boolean detached)
+    private static Segment one(int id, ObjectNode s, String path, long metadataEnd, HeaderLocation location)
             throws LuksFormatException {
         String type = JsonFields.string(s, "type", path);
         if (!type.equals("crypt")) {
@@ -53,15 +55,15 @@ public final class SegmentValidator {
         if (offset % 512 != 0) {
             throw new LuksFormatException(path + ".offset", "is not a multiple of 512");
         }
-        if (!detached && offset < metadataEnd) {
+        if (!location.isDetached() && offset < metadataEnd) {
             throw new LuksFormatException(path + ".offset", "data at " + offset
                     + " overlaps the header and keyslots area ending at " + metadataEnd);
         }
         long ivTweak = JsonFields.u64(s, "iv_tweak", path);
         CipherSpec enc = CipherSpec.parse(JsonFields.string(s, "encryption", path), path + ".encryption");
-        int sectorSize = JsonFields.integer(s, "sector_size", path, 512, 4096);
-        if (Integer.bitCount(sectorSize) != 1) {
-            throw new LuksFormatException(path + ".sector_size", "must be 512, 1024, 2048 or 4096");
+        int sectorSize = JsonFields.integer(s, "sector_size", path, SectorSize.MIN, SectorSize.MAX);
+        if (!SectorSize.isValid(sectorSize)) {
+            throw new LuksFormatException(path + ".sector_size", "must be " + SectorSize.allowed());
         }
         if (offset % sectorSize != 0) {
             throw new LuksFormatException(path + ".offset", "is not a multiple of the sector size " + sectorSize);

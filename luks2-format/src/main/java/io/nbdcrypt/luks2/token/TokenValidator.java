@@ -2,7 +2,7 @@ package io.nbdcrypt.luks2.token;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.nbdcrypt.luks2.LuksFormatException;
+import io.nbdcrypt.luks.common.LuksFormatException;
 import io.nbdcrypt.luks2.json.JsonFields;
 import java.util.Map;
 import java.util.Set;

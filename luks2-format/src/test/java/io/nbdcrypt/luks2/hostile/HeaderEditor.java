@@ -3,7 +3,7 @@ package io.nbdcrypt.luks2.hostile;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nbdcrypt.crypto.kdf.HashAlgorithm;
-import io.nbdcrypt.luks2.LuksFormatException;
+import io.nbdcrypt.luks.common.LuksFormatException;
 import io.nbdcrypt.luks2.disk.BinaryHeader;
 import io.nbdcrypt.luks2.disk.Checksum;
 import java.nio.ByteBuffer;

@@ -6,9 +6,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nbdcrypt.luks.common.HeaderLocation;
+import io.nbdcrypt.luks.common.LuksException;
 import io.nbdcrypt.luks2.Luks2Header;
 import io.nbdcrypt.luks2.Luks2HeaderReader;
-import io.nbdcrypt.luks2.LuksException;
 import io.nbdcrypt.luks2.interop.Cryptsetup;
 import io.nbdcrypt.luks2.json.JsonArea;
 import io.nbdcrypt.testsupport.TestFiles;
@@ -122,7 +123,7 @@ class HeaderFuzzTest {
                 d.bytes[at] = rnd.nextBoolean() ? (byte) rnd.nextInt(256) : (byte) (d.bytes[at] ^ (1 << rnd.nextInt(8)));
             }
             try {
-                io.nbdcrypt.luks1.Luks1Volume.open(d, rnd.nextBoolean());
+                io.nbdcrypt.luks1.Luks1Volume.open(d, HeaderLocation.detachedIf(rnd.nextBoolean()));
             } catch (LuksException e) {
                 refused++;
             } catch (RuntimeException e) {
@@ -135,7 +136,7 @@ class HeaderFuzzTest {
     /** True if accepted (and then re-encodable), false if refused with a typed error. */
     private static boolean parse(MemoryBlockDevice d) throws Exception {
         try {
-            Luks2Header h = Luks2HeaderReader.read(d, false).header();
+            Luks2Header h = Luks2HeaderReader.read(d, HeaderLocation.ON_DATA_DEVICE).header();
             JsonArea.encode(h.json(), (int) h.hdrSize() - 4096);
             return true;
         } catch (LuksException e) {

@@ -8,9 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nbdcrypt.crypto.Passphrase;
+import io.nbdcrypt.luks.common.HeaderLocation;
+import io.nbdcrypt.luks.common.LuksFormatException;
 import io.nbdcrypt.luks2.Luks2HeaderReader;
 import io.nbdcrypt.luks2.Luks2Volume;
-import io.nbdcrypt.luks2.LuksFormatException;
 import io.nbdcrypt.luks2.disk.HeaderCopyReader;
 import io.nbdcrypt.luks2.interop.Cryptsetup;
 import io.nbdcrypt.testsupport.TestFiles;
@@ -205,7 +206,7 @@ class HostileHeaderTest {
     void read_hostileHeader_refusedNamingField(String name, String field, RawEdit edit) throws Exception {
         MemoryBlockDevice d = fresh();
         edit.apply(d);
-        LuksFormatException e = assertThrows(LuksFormatException.class, () -> Luks2HeaderReader.read(d, false));
+        LuksFormatException e = assertThrows(LuksFormatException.class, () -> Luks2HeaderReader.read(d, HeaderLocation.ON_DATA_DEVICE));
         // "field" or, where one field has several rules, "field: start of the message".
         String expectedField = field.contains(": ") ? field.substring(0, field.indexOf(": ")) : field;
         assertEquals(expectedField, e.field(), e::getMessage);
@@ -224,27 +225,27 @@ class HostileHeaderTest {
         MemoryBlockDevice d = new MemoryBlockDevice(Files.readAllBytes(img));
         long hdr = HeaderEditor.hdrSize(d);
         assertEquals(Long.parseLong(size.replaceAll("\\D", "")) << (size.endsWith("k") ? 10 : 20), hdr);
-        assertFalse(Luks2HeaderReader.read(d, false).needsRepair());
+        assertFalse(Luks2HeaderReader.read(d, HeaderLocation.ON_DATA_DEVICE).needsRepair());
         // JSON that runs past its area is cut at the area end and refused, at every size.
         MemoryBlockDevice longJson = d.copy();
         String text = HeaderEditor.MAPPER.writeValueAsString(HeaderEditor.json(d, 0));
         HeaderEditor.setJsonText(longJson, text.replaceFirst("\\{\"keyslots\"", "{\"pad\":\"" + "x".repeat((int) hdr) + "\",\"keyslots\""));
-        assertEquals("json", assertThrows(LuksFormatException.class, () -> Luks2HeaderReader.read(longJson, false)).field());
+        assertEquals("json", assertThrows(LuksFormatException.class, () -> Luks2HeaderReader.read(longJson, HeaderLocation.ON_DATA_DEVICE)).field());
         // Losing the primary: the secondary is found at this size's offset and repair restores both.
         java.util.Arrays.fill(d.bytes, 0, 4096, (byte) 0);
-        var loaded = Luks2HeaderReader.read(d, false);
+        var loaded = Luks2HeaderReader.read(d, HeaderLocation.ON_DATA_DEVICE);
         assertTrue(!loaded.primaryValid() && loaded.secondaryValid());
-        Luks2Volume.open(d, false).repair();
+        Luks2Volume.open(d, HeaderLocation.ON_DATA_DEVICE).repair();
         Files.write(img, d.bytes);
         Cryptsetup.dump(img, List.of());
         try (Passphrase p = Passphrase.copyOf(passphrase)) {
-            Luks2Volume.open(d, false).unlock(p, OptionalInt.empty()).volumeKey().close();
+            Luks2Volume.open(d, HeaderLocation.ON_DATA_DEVICE).unlock(p, OptionalInt.empty()).volumeKey().close();
         }
     }
 
     @Test
     void read_baseImage_isValid() throws Exception {
-        var loaded = Luks2HeaderReader.read(fresh(), false);
+        var loaded = Luks2HeaderReader.read(fresh(), HeaderLocation.ON_DATA_DEVICE);
         assertFalse(loaded.needsRepair());
         assertEquals(2, loaded.header().keyslots().size());
     }
@@ -255,19 +256,19 @@ class HostileHeaderTest {
         ObjectNode j = HeaderEditor.json(d, 0);
         at(j, "segments", "0").put("offset", "0");
         HeaderEditor.setJson(d, j);
-        assertThrows(LuksFormatException.class, () -> Luks2HeaderReader.read(d, false));
-        assertEquals(0, Luks2HeaderReader.read(d, true).header().dataSegment().offset());
+        assertThrows(LuksFormatException.class, () -> Luks2HeaderReader.read(d, HeaderLocation.ON_DATA_DEVICE));
+        assertEquals(0, Luks2HeaderReader.read(d, HeaderLocation.DETACHED).header().dataSegment().offset());
     }
 
     @Test
     void read_primaryChecksumBad_usesSecondaryAndRepairFixesIt() throws Exception {
         MemoryBlockDevice d = fresh();
         d.bytes[4096 + 20] ^= 0x40;
-        var loaded = Luks2HeaderReader.read(d, false);
+        var loaded = Luks2HeaderReader.read(d, HeaderLocation.ON_DATA_DEVICE);
         assertFalse(loaded.primaryValid());
         assertTrue(loaded.secondaryValid() && loaded.needsRepair());
         assertThrows(LuksFormatException.class, () -> HeaderCopyReader.read(d, 0));
-        Luks2Volume v = Luks2Volume.open(d, false);
+        Luks2Volume v = Luks2Volume.open(d, HeaderLocation.ON_DATA_DEVICE);
         long seq = v.header().seqid();
         try (Passphrase p = Passphrase.copyOf(passphrase)) {
             v.unlock(p, OptionalInt.empty()).volumeKey().close();
@@ -275,14 +276,14 @@ class HostileHeaderTest {
         v.repair();
         assertEquals(seq + 1, v.header().seqid());
         HeaderCopyReader.read(d, 0);
-        assertFalse(Luks2HeaderReader.read(d, false).needsRepair());
+        assertFalse(Luks2HeaderReader.read(d, HeaderLocation.ON_DATA_DEVICE).needsRepair());
     }
 
     @Test
     void read_secondaryChecksumBad_usesPrimaryAndNeedsRepair() throws Exception {
         MemoryBlockDevice d = fresh();
         d.bytes[(int) HeaderEditor.hdrSize(d) + 5000] ^= 1;
-        var loaded = Luks2HeaderReader.read(d, false);
+        var loaded = Luks2HeaderReader.read(d, HeaderLocation.ON_DATA_DEVICE);
         assertTrue(loaded.primaryValid());
         assertFalse(loaded.secondaryValid());
         assertTrue(loaded.needsRepair());
@@ -300,7 +301,7 @@ class HostileHeaderTest {
         System.arraycopy(area, 0, d.bytes, (int) h + 4096, area.length);
         java.nio.ByteBuffer.wrap(d.bytes).putLong((int) h + 16, java.nio.ByteBuffer.wrap(d.bytes).getLong(16) + 5);
         HeaderEditor.fixChecksum(d, h);
-        var loaded = Luks2HeaderReader.read(d, false);
+        var loaded = Luks2HeaderReader.read(d, HeaderLocation.ON_DATA_DEVICE);
         assertEquals("kept", loaded.header().json().get("config").get("future_field").asText());
         assertTrue(loaded.needsRepair());
     }

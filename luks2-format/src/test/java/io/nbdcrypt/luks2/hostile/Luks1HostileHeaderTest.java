@@ -4,9 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.nbdcrypt.crypto.Passphrase;
+import io.nbdcrypt.luks.LuksVolumes;
+import io.nbdcrypt.luks.common.HeaderLocation;
+import io.nbdcrypt.luks.common.LuksFormatException;
 import io.nbdcrypt.luks1.Luks1Volume;
-import io.nbdcrypt.luks2.LuksFormatException;
-import io.nbdcrypt.luks2.LuksVolumes;
 import io.nbdcrypt.luks2.interop.Cryptsetup;
 import io.nbdcrypt.testsupport.TestFiles;
 import java.nio.ByteBuffer;
@@ -101,7 +102,7 @@ class Luks1HostileHeaderTest {
         MemoryBlockDevice d = new MemoryBlockDevice(base.clone());
         edit.accept(ByteBuffer.wrap(d.bytes));
         assertEquals(1, LuksVolumes.version(d));
-        LuksFormatException e = assertThrows(LuksFormatException.class, () -> Luks1Volume.open(d, false));
+        LuksFormatException e = assertThrows(LuksFormatException.class, () -> Luks1Volume.open(d, HeaderLocation.ON_DATA_DEVICE));
         assertEquals(field, e.field(), e::getMessage);
         try (Passphrase p = Passphrase.copyOf("legacy".getBytes())) {
             assertThrows(LuksFormatException.class, () -> LuksVolumes.open(d, Optional.empty(), p, OptionalInt.empty()));

@@ -9,6 +9,7 @@ import io.nbdcrypt.block.EncryptedVolume;
 import io.nbdcrypt.block.FileBlockDevice;
 import io.nbdcrypt.crypto.Passphrase;
 import io.nbdcrypt.crypto.VolumeKey;
+import io.nbdcrypt.luks.common.HeaderLocation;
 import io.nbdcrypt.luks2.Luks2Volume;
 import io.nbdcrypt.luks2.interop.Cryptsetup;
 import io.nbdcrypt.luks2.interop.PythonXts;
@@ -54,7 +55,7 @@ class SegmentParametersTest {
         PythonXts.encrypt(img, vk, 16L << 20, 4096, 1_000_000, 8192, plain, "plain64");
         try (BlockDevice dev = FileBlockDevice.open(img, true);
                 Passphrase p = Passphrase.copyOf(Files.readAllBytes(key))) {
-            Luks2Volume v = Luks2Volume.open(dev, false);
+            Luks2Volume v = Luks2Volume.open(dev, HeaderLocation.ON_DATA_DEVICE);
             try (VolumeKey k = v.unlock(p, OptionalInt.empty()).volumeKey()) {
                 EncryptedVolume ev = v.dataVolume(dev, k);
                 assertEquals(2L << 20, ev.size());

@@ -10,8 +10,9 @@ import io.nbdcrypt.block.FileBlockDevice;
 import io.nbdcrypt.crypto.KeyAccess;
 import io.nbdcrypt.crypto.Passphrase;
 import io.nbdcrypt.crypto.VolumeKey;
+import io.nbdcrypt.luks.common.HeaderLocation;
+import io.nbdcrypt.luks.common.WrongPassphraseException;
 import io.nbdcrypt.luks2.Luks2Volume;
-import io.nbdcrypt.luks2.WrongPassphraseException;
 import io.nbdcrypt.testsupport.TestFiles;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -62,7 +63,7 @@ class CryptsetupToNbdcryptTest {
         byte[] expected = Cryptsetup.volumeKey(img, key, List.of());
         try (BlockDevice dev = FileBlockDevice.open(img, true);
                 Passphrase pass = Passphrase.copyOf(Files.readAllBytes(key))) {
-            Luks2Volume v = Luks2Volume.open(dev, false);
+            Luks2Volume v = Luks2Volume.open(dev, HeaderLocation.ON_DATA_DEVICE);
             Luks2Volume.Unlocked u = v.unlock(pass, OptionalInt.empty());
             try (VolumeKey k = u.volumeKey()) {
                 assertArrayEquals(expected, k.copyBytes(KeyAccess.get()));
@@ -81,7 +82,7 @@ class CryptsetupToNbdcryptTest {
         Cryptsetup.addKey(img, k0, k2, List.of("--key-slot", "5"));
         byte[] expected = Cryptsetup.volumeKey(img, k2, List.of());
         try (BlockDevice dev = FileBlockDevice.open(img, true)) {
-            Luks2Volume v = Luks2Volume.open(dev, false);
+            Luks2Volume v = Luks2Volume.open(dev, HeaderLocation.ON_DATA_DEVICE);
             int[] slots = {0, 1, 5};
             Path[] keys = {k0, k1, k2};
             for (int i = 0; i < 3; i++) {
@@ -110,7 +111,7 @@ class CryptsetupToNbdcryptTest {
         Cryptsetup.run(List.of("config", "--priority", "prefer", "--key-slot", "4", img.toString())).assertSuccess();
         try (BlockDevice dev = FileBlockDevice.open(img, true);
                 Passphrase pass = Passphrase.copyOf(Files.readAllBytes(k))) {
-            Luks2Volume.Unlocked u = Luks2Volume.open(dev, false).unlock(pass, OptionalInt.empty());
+            Luks2Volume.Unlocked u = Luks2Volume.open(dev, HeaderLocation.ON_DATA_DEVICE).unlock(pass, OptionalInt.empty());
             u.volumeKey().close();
             assertEquals(4, u.keyslot(), "the preferred slot is tried first");
         }
@@ -118,7 +119,7 @@ class CryptsetupToNbdcryptTest {
         Cryptsetup.run(List.of("config", "--priority", "ignore", "--key-slot", "0", img.toString())).assertSuccess();
         try (BlockDevice dev = FileBlockDevice.open(img, true);
                 Passphrase pass = Passphrase.copyOf(Files.readAllBytes(k))) {
-            Luks2Volume v = Luks2Volume.open(dev, false);
+            Luks2Volume v = Luks2Volume.open(dev, HeaderLocation.ON_DATA_DEVICE);
             assertThrows(WrongPassphraseException.class, () -> v.unlock(pass, OptionalInt.empty()));
             Luks2Volume.Unlocked u = v.unlock(pass, OptionalInt.of(0));
             u.volumeKey().close();
@@ -141,7 +142,7 @@ class CryptsetupToNbdcryptTest {
         PythonXts.encrypt(data, vk, 0, 4096, 0, 4096, plain, "plain64");
         try (BlockDevice header = FileBlockDevice.open(hdr, true);
                 Passphrase pass = Passphrase.copyOf(Files.readAllBytes(key))) {
-            Luks2Volume v = Luks2Volume.open(header, true);
+            Luks2Volume v = Luks2Volume.open(header, HeaderLocation.DETACHED);
             assertEquals(0, v.header().dataSegment().offset());
             try (VolumeKey k = v.unlock(pass, OptionalInt.empty()).volumeKey();
                     EncryptedVolume ev = v.dataVolume(FileBlockDevice.open(data, true), k)) {

@@ -8,6 +8,7 @@ import io.nbdcrypt.block.FileBlockDevice;
 import io.nbdcrypt.crypto.KeyAccess;
 import io.nbdcrypt.crypto.kdf.HashAlgorithm;
 import io.nbdcrypt.crypto.kdf.KdfParameters;
+import io.nbdcrypt.luks.common.HeaderLocation;
 import io.nbdcrypt.luks2.FormatOptions;
 import io.nbdcrypt.luks2.Luks2Formatter;
 import java.io.RandomAccessFile;
@@ -38,7 +39,7 @@ class KeyslotlessHeaderTest {
         }
         Path keyFile = dir.resolve("vk");
         try (FileBlockDevice dev = FileBlockDevice.open(header, false);
-                var formatted = Luks2Formatter.formatWithoutKeyslot(dev, true, o, new SecureRandom()).volumeKey()) {
+                var formatted = Luks2Formatter.formatWithoutKeyslot(dev, HeaderLocation.DETACHED, o, new SecureRandom()).volumeKey()) {
             Files.write(keyFile, formatted.copyBytes(KeyAccess.get()));
         }
 

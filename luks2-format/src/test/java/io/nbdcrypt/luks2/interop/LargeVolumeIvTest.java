@@ -8,6 +8,7 @@ import io.nbdcrypt.block.EncryptedVolume;
 import io.nbdcrypt.block.FileBlockDevice;
 import io.nbdcrypt.crypto.Passphrase;
 import io.nbdcrypt.crypto.VolumeKey;
+import io.nbdcrypt.luks.common.HeaderLocation;
 import io.nbdcrypt.luks2.Luks2Volume;
 import io.nbdcrypt.luks2.segment.Segment;
 import io.nbdcrypt.testsupport.TestFiles;
@@ -46,7 +47,7 @@ class LargeVolumeIvTest {
         long[] offsets = {0, BOUNDARY - 2L * sectorSize, BOUNDARY, BOUNDARY + 7L * sectorSize};
         try (BlockDevice dev = FileBlockDevice.open(img, false);
                 Passphrase pass = Passphrase.copyOf(Files.readAllBytes(key))) {
-            Luks2Volume v = Luks2Volume.open(dev, false);
+            Luks2Volume v = Luks2Volume.open(dev, HeaderLocation.ON_DATA_DEVICE);
             Segment seg = v.header().dataSegment();
             try (VolumeKey k = v.unlock(pass, OptionalInt.empty()).volumeKey()) {
                 EncryptedVolume ev = v.dataVolume(dev, k);

@@ -14,10 +14,11 @@ import io.nbdcrypt.crypto.Passphrase;
 import io.nbdcrypt.crypto.VolumeKey;
 import io.nbdcrypt.crypto.kdf.HashAlgorithm;
 import io.nbdcrypt.crypto.kdf.KdfParameters;
+import io.nbdcrypt.luks.common.HeaderLocation;
+import io.nbdcrypt.luks.common.WrongPassphraseException;
 import io.nbdcrypt.luks2.FormatOptions;
 import io.nbdcrypt.luks2.Luks2Formatter;
 import io.nbdcrypt.luks2.Luks2Volume;
-import io.nbdcrypt.luks2.WrongPassphraseException;
 import io.nbdcrypt.testsupport.ExternalTool;
 import io.nbdcrypt.testsupport.TestFiles;
 import java.nio.ByteBuffer;
@@ -89,7 +90,7 @@ class NbdcryptToCryptsetupTest {
         long segOffset;
         try (BlockDevice dev = FileBlockDevice.open(headerFile, false);
                 Passphrase pass = Passphrase.copyOf(Files.readAllBytes(k0))) {
-            Luks2Formatter.Formatted f = Luks2Formatter.format(dev, detached, o, pass, new SecureRandom());
+            Luks2Formatter.Formatted f = Luks2Formatter.format(dev, HeaderLocation.detachedIf(detached), o, pass, new SecureRandom());
             try (VolumeKey key = f.volumeKey()) {
                 ourKey = key.copyBytes(KeyAccess.get());
                 segOffset = f.volume().header().dataSegment().offset();
@@ -123,7 +124,7 @@ class NbdcryptToCryptsetupTest {
                 Passphrase p0 = Passphrase.copyOf(Files.readAllBytes(k0));
                 Passphrase p1 = Passphrase.copyOf(Files.readAllBytes(k1));
                 Passphrase p2 = Passphrase.copyOf(Files.readAllBytes(k2))) {
-            Luks2Volume v = Luks2Volume.open(dev, detached);
+            Luks2Volume v = Luks2Volume.open(dev, HeaderLocation.detachedIf(detached));
             Luks2Volume.Unlocked u = v.unlock(p1, OptionalInt.empty());
             assertEquals(1, u.keyslot());
             try (VolumeKey key = u.volumeKey()) {
@@ -142,7 +143,7 @@ class NbdcryptToCryptsetupTest {
         try (BlockDevice dev = FileBlockDevice.open(headerFile, true);
                 Passphrase p1 = Passphrase.copyOf(Files.readAllBytes(k1));
                 Passphrase p2 = Passphrase.copyOf(Files.readAllBytes(k2))) {
-            Luks2Volume v = Luks2Volume.open(dev, detached);
+            Luks2Volume v = Luks2Volume.open(dev, HeaderLocation.detachedIf(detached));
             assertThrows(WrongPassphraseException.class, () -> v.unlock(p1, OptionalInt.empty()));
             v.unlock(p2, OptionalInt.of(2)).volumeKey().close();
         }
@@ -156,7 +157,7 @@ class NbdcryptToCryptsetupTest {
         Cryptsetup.format(theirs, key, List.of("--type", "luks2", "--pbkdf", "pbkdf2", "--pbkdf-force-iterations", "1000"));
         try (BlockDevice dev = FileBlockDevice.open(ours, false);
                 Passphrase p = Passphrase.copyOf(Files.readAllBytes(key))) {
-            Luks2Formatter.format(dev, false, FormatOptions.defaults(FAST_PBKDF2), p, new SecureRandom()).volumeKey().close();
+            Luks2Formatter.format(dev, HeaderLocation.ON_DATA_DEVICE, FormatOptions.defaults(FAST_PBKDF2), p, new SecureRandom()).volumeKey().close();
         }
         List<String> expected = layout(Cryptsetup.dump(theirs, List.of()));
         assertTrue(expected.size() >= 15 && expected.contains("Area offset:32768 [bytes]"), expected::toString);
@@ -185,7 +186,7 @@ class NbdcryptToCryptsetupTest {
         try (BlockDevice dev = FileBlockDevice.open(img, false);
                 Passphrase p0 = Passphrase.copyOf(Files.readAllBytes(k0));
                 Passphrase p2 = Passphrase.copyOf("added".getBytes())) {
-            Luks2Volume v = Luks2Volume.open(dev, false);
+            Luks2Volume v = Luks2Volume.open(dev, HeaderLocation.ON_DATA_DEVICE);
             try (VolumeKey key = v.unlock(p0, OptionalInt.empty()).volumeKey()) {
                 v.addKeyslot(key, p2, FAST_PBKDF2, OptionalInt.empty(), HashAlgorithm.SHA256);
             }
@@ -204,8 +205,8 @@ class NbdcryptToCryptsetupTest {
         try (BlockDevice dev = FileBlockDevice.open(img, false);
                 Passphrase o = Passphrase.copyOf(Files.readAllBytes(oldKey));
                 Passphrase n = Passphrase.copyOf(Files.readAllBytes(newKey))) {
-            Luks2Formatter.format(dev, false, FormatOptions.defaults(FAST_PBKDF2), o, new SecureRandom()).volumeKey().close();
-            Luks2Volume v = Luks2Volume.open(dev, false);
+            Luks2Formatter.format(dev, HeaderLocation.ON_DATA_DEVICE, FormatOptions.defaults(FAST_PBKDF2), o, new SecureRandom()).volumeKey().close();
+            Luks2Volume v = Luks2Volume.open(dev, HeaderLocation.ON_DATA_DEVICE);
             long seq = v.header().seqid();
             v.changePassphrase(o, n, FAST_PBKDF2, OptionalInt.empty());
             assertTrue(v.header().seqid() >= seq + 2, "every update bumps seqid");

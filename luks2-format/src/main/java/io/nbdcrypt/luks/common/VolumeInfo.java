@@ -1,4 +1,4 @@
-package io.nbdcrypt.luks2;
+package io.nbdcrypt.luks.common;
 
 /**
  * What an opened LUKS volume is, without secrets: enough to log, to show, or to build a

@@ -1,4 +1,4 @@
-package io.nbdcrypt.luks2.keyslot;
+package io.nbdcrypt.luks.common;
 
 import io.nbdcrypt.crypto.kdf.KdfBenchmark;
 

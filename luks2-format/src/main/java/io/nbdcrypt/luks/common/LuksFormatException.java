@@ -1,4 +1,4 @@
-package io.nbdcrypt.luks2;
+package io.nbdcrypt.luks.common;
 
 /**
  * A LUKS header (LUKS1 or LUKS2, either copy) that is malformed, inconsistent, or asks for

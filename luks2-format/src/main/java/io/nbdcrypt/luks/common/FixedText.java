@@ -1,6 +1,6 @@
-package io.nbdcrypt.luks2.disk;
+package io.nbdcrypt.luks.common;
 
-import io.nbdcrypt.luks2.LuksFormatException;
+import io.nbdcrypt.luks.common.LuksFormatException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 

@@ -1,11 +1,19 @@
-package io.nbdcrypt.luks2;
+package io.nbdcrypt.luks;
 
 import io.nbdcrypt.block.BlockDevice;
 import io.nbdcrypt.block.EncryptedVolume;
 import io.nbdcrypt.block.FileBlockDevice;
 import io.nbdcrypt.crypto.Passphrase;
 import io.nbdcrypt.crypto.VolumeKey;
+import io.nbdcrypt.luks.common.HeaderLocation;
+import io.nbdcrypt.luks.common.LuksException;
+import io.nbdcrypt.luks.common.LuksFormatException;
+import io.nbdcrypt.luks.common.LuksMagic;
+import io.nbdcrypt.luks.common.VolumeInfo;
+import io.nbdcrypt.luks.common.WrongPassphraseException;
 import io.nbdcrypt.luks1.Luks1Volume;
+import io.nbdcrypt.luks2.Luks2Header;
+import io.nbdcrypt.luks2.Luks2Volume;
 import io.nbdcrypt.luks2.segment.Segment;
 import java.io.Closeable;
 import java.io.IOException;
@@ -76,7 +84,7 @@ public final class LuksVolumes {
         BlockDevice hdr = header.orElse(data);
         int version = version(hdr);
         if (version == 1) {
-            Luks1Volume v = Luks1Volume.open(hdr, header.isPresent());
+            Luks1Volume v = Luks1Volume.open(hdr, HeaderLocation.detachedIf(header.isPresent()));
             v.checkAccess(data);
             Luks1Volume.Unlocked u = v.unlock(passphrase, keyslot);
             try (VolumeKey key = u.volumeKey()) {
@@ -84,7 +92,7 @@ public final class LuksVolumes {
                 return new Opened(ev, v.info(ev.size(), u.keyslot()));
             }
         }
-        Luks2Volume v = Luks2Volume.open(hdr, header.isPresent());
+        Luks2Volume v = Luks2Volume.open(hdr, HeaderLocation.detachedIf(header.isPresent()));
         Luks2Volume.Unlocked u = v.unlock(passphrase, keyslot);
         try (VolumeKey key = u.volumeKey()) {
             EncryptedVolume ev = v.dataVolume(data, key);
@@ -100,11 +108,11 @@ public final class LuksVolumes {
             OptionalInt keyslot) throws IOException {
         BlockDevice hdr = header.orElse(data);
         if (version(hdr) == 1) {
-            Luks1Volume v = Luks1Volume.open(hdr, header.isPresent());
+            Luks1Volume v = Luks1Volume.open(hdr, HeaderLocation.detachedIf(header.isPresent()));
             Luks1Volume.Unlocked u = v.unlock(passphrase, keyslot);
             return new UnlockedKey(v.info(v.dataSize(data.size()), u.keyslot()), u.volumeKey());
         }
-        Luks2Volume v = Luks2Volume.open(hdr, header.isPresent());
+        Luks2Volume v = Luks2Volume.open(hdr, HeaderLocation.detachedIf(header.isPresent()));
         Luks2Volume.Unlocked u = v.unlock(passphrase, keyslot);
         long size = v.header().dataSegment().sizeOn(data.size());
         return new UnlockedKey(info(v.header(), size, u.keyslot(), u.volumeKey().length()), u.volumeKey());
@@ -120,9 +128,7 @@ public final class LuksVolumes {
         }
         byte[] b = new byte[8];
         dev.read(0, ByteBuffer.wrap(b));
-        boolean luksMagic = b[0] == 'L' && b[1] == 'U' && b[2] == 'K' && b[3] == 'S' && b[4] == (byte) 0xba
-                && b[5] == (byte) 0xbe;
-        return luksMagic && b[6] == 0 && b[7] == 1 ? 1 : 2;
+        return LuksMagic.version(b);
     }
 
     static VolumeInfo info(Luks2Header h, long size, int keyslot, int keyBytes) {

@@ -1,4 +1,4 @@
-package io.nbdcrypt.luks2;
+package io.nbdcrypt.luks.common;
 
 /** No keyslot (of those tried) opens with the given passphrase. */
 public final class WrongPassphraseException extends LuksException {

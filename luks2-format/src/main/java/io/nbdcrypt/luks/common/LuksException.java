@@ -1,4 +1,4 @@
-package io.nbdcrypt.luks2;
+package io.nbdcrypt.luks.common;
 
 import java.io.IOException;
 
