@@ -3,6 +3,7 @@ package io.nbdcrypt.luks1;
 import io.nbdcrypt.crypto.KeyAccess;
 import io.nbdcrypt.crypto.SecretBytes;
 import io.nbdcrypt.crypto.VolumeKey;
+import io.nbdcrypt.luks.common.KeyMaterialCipher;
 import io.nbdcrypt.luks.common.LuksFormatException;
 import io.nbdcrypt.luks.common.Printable;
 import io.nbdcrypt.xts.CbcEssivCipher;
@@ -29,16 +30,18 @@ import java.util.List;
  * ({@link io.nbdcrypt.luks2.segment.CipherSpec}).
  */
 public enum Luks1Cipher {
-    AES_XTS_PLAIN64("xts-plain64", false),
-    AES_XTS_PLAIN("xts-plain", false),
-    AES_CBC_ESSIV_SHA256("cbc-essiv:sha256", true);
+    AES_XTS_PLAIN64(KeyMaterialCipher.AES_XTS_PLAIN64),
+    AES_XTS_PLAIN(KeyMaterialCipher.AES_XTS_PLAIN),
+    AES_CBC_ESSIV_SHA256(KeyMaterialCipher.AES_CBC_ESSIV_SHA256);
 
+    private final KeyMaterialCipher cipher;
     private final String mode;
     private final boolean cbc;
 
-    Luks1Cipher(String mode, boolean cbc) {
-        this.mode = mode;
-        this.cbc = cbc;
+    Luks1Cipher(KeyMaterialCipher cipher) {
+        this.cipher = cipher;
+        this.mode = cipher.spec().substring("aes-".length());
+        this.cbc = !cipher.isXts();
     }
 
     /** The accepted {@code cipher_name-cipher_mode} strings. */
@@ -63,7 +66,12 @@ public enum Luks1Cipher {
 
     /** The dm-crypt spec string, e.g. {@code aes-cbc-essiv:sha256}. */
     public String spec() {
-        return "aes-" + mode;
+        return cipher.spec();
+    }
+
+    /** The header's {@code cipher_mode}, e.g. {@code xts-plain64}. */
+    public String mode() {
+        return mode;
     }
 
     /** True for ciphers we only read (CBC-ESSIV). */
@@ -73,12 +81,12 @@ public enum Luks1Cipher {
 
     /** Volume key sizes in bytes: 32 or 64 for XTS (two AES keys), 16, 24 or 32 for CBC. */
     public boolean validKeySize(int bytes) {
-        return cbc ? bytes == 16 || bytes == 24 || bytes == 32 : bytes == 32 || bytes == 64;
+        return cipher.validKeySize(bytes);
     }
 
     /** The key sizes {@link #validKeySize} accepts, for messages. */
     public String keySizes() {
-        return cbc ? "16, 24 or 32" : "32 or 64";
+        return cipher.keySizes();
     }
 
     /**
@@ -92,7 +100,7 @@ public enum Luks1Cipher {
         if (cbc) {
             return SectorCipher.cbcEssiv(CbcEssivCipher.create(key), 512, IvRule.dmCrypt(IvMode.PLAIN64, 0));
         }
-        return new SectorCipher(XtsCipher.create(key), 512, IvRule.dmCrypt(xtsIv(), 0));
+        return new SectorCipher(XtsCipher.create(key), 512, IvRule.dmCrypt(cipher.xtsIv(), 0));
     }
 
     /**
@@ -100,19 +108,7 @@ public enum Luks1Cipher {
      * {@code buf}; the cipher's key copies are wiped before this returns.
      */
     public void decryptOnce(SecretBytes key, ByteBuffer buf) {
-        if (cbc) {
-            try (CbcEssivCipher c = CbcEssivCipher.create(key)) {
-                SectorCipher.cbcEssiv(c, 512, IvRule.dmCrypt(IvMode.PLAIN64, 0)).decrypt(buf, 0);
-            }
-            return;
-        }
-        try (XtsCipher x = XtsCipher.create(key)) {
-            new SectorCipher(x, 512, IvRule.dmCrypt(xtsIv(), 0)).decrypt(buf, 0);
-        }
-    }
-
-    private IvMode xtsIv() {
-        return this == AES_XTS_PLAIN ? IvMode.PLAIN : IvMode.PLAIN64;
+        cipher.decrypt(key, buf);
     }
 
     @Override

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nbdcrypt.luks.common.HeaderLocation;
 import io.nbdcrypt.luks.common.LuksFormatException;
 import io.nbdcrypt.luks.common.Printable;
+import io.nbdcrypt.luks.common.Refusals;
+import io.nbdcrypt.luks.common.UnsupportedFeatureException;
 import io.nbdcrypt.luks2.digest.Digest;
 import io.nbdcrypt.luks2.digest.DigestValidator;
 import io.nbdcrypt.luks2.disk.BinaryHeader;
@@ -18,51 +20,82 @@ import io.nbdcrypt.luks2.segment.Segment;
 import io.nbdcrypt.luks2.segment.SegmentValidator;
 import io.nbdcrypt.luks2.token.Token;
 import io.nbdcrypt.luks2.token.TokenValidator;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Turns a checksummed header copy into a {@link Luks2Header}, in cryptsetup's order: JSON area
- * rules, then {@code config} (sizes), keyslots, segments, digests (references), tokens. The
- * first failure is thrown as a {@link LuksFormatException} naming the field.
+ * rules, then {@code config} (sizes, requirements), keyslots, segments, digests (references),
+ * tokens.
+ *
+ * <p>Two verdicts: a malformed header ({@link LuksFormatException}) is refused everywhere; a
+ * well-formed one asking for what nbdcrypt does not do ({@link UnsupportedFeatureException})
+ * is refused by {@link #validate} (unlock, serve, keyslot changes) but only listed by
+ * {@link #inspect} (dump).
  */
-public final class HeaderValidator {
+final class HeaderValidator {
     private HeaderValidator() {}
 
     /**
+     * The header, strictly: the first refusal of either kind is thrown.
+     *
      * @param location whether the header is in a separate file (then data may start at offset 0)
      */
-    public static Luks2Header validate(RawHeaderCopy copy, HeaderLocation location) throws LuksFormatException {
-        ObjectNode root = JsonArea.parse(copy.jsonArea());
-        return validate(copy.binary(), root, location);
+    static Luks2Header validate(RawHeaderCopy copy, HeaderLocation location) throws LuksFormatException {
+        return validate(copy.binary(), JsonArea.parse(copy.jsonArea()), location);
     }
 
-    /** Validates a JSON tree against the binary header it will be written with. */
-    public static Luks2Header validate(BinaryHeader binary, ObjectNode root, HeaderLocation location) throws LuksFormatException {
+    /** Validates a JSON tree against the binary header it will be written with, strictly. */
+    static Luks2Header validate(BinaryHeader binary, ObjectNode root, HeaderLocation location) throws LuksFormatException {
+        return check(binary, root, location, Refusals.STRICT);
+    }
+
+    /**
+     * The header as cryptsetup would read it: malformed is still thrown, unsupported features
+     * are collected.
+     */
+    static Luks2Inspection inspect(RawHeaderCopy copy, HeaderLocation location) throws LuksFormatException {
+        ObjectNode root = JsonArea.parse(copy.jsonArea());
+        List<UnsupportedFeatureException> refused = new ArrayList<>();
+        Luks2Header header = check(copy.binary(), root, location, Refusals.collectInto(refused));
+        return new Luks2Inspection(copy.binary(), root, header.metadataEnd(), refused,
+                refused.isEmpty() ? Optional.of(header) : Optional.empty());
+    }
+
+    private static Luks2Header check(BinaryHeader binary, ObjectNode root, HeaderLocation location, Refusals refusals)
+            throws LuksFormatException {
         for (String section : List.of("keyslots", "tokens", "segments", "digests", "config")) {
             JsonFields.object(root, section, "json");
         }
-        Luks2Config config = config(JsonFields.object(root, "config", "json"), binary.hdrSize());
+        Luks2Config config = config(JsonFields.object(root, "config", "json"), binary.hdrSize(), refusals);
         long areaStart = 2 * binary.hdrSize();
         long areaEnd = areaStart + config.keyslotsSize();
-        Map<Integer, Keyslot> keyslots = KeyslotValidator.validate(JsonFields.object(root, "keyslots", "json"), areaStart, areaEnd);
-        Map<Integer, Segment> segments = SegmentValidator.validate(JsonFields.object(root, "segments", "json"), areaEnd, location);
+        ObjectNode keyslotsJson = JsonFields.object(root, "keyslots", "json");
+        ObjectNode segmentsJson = JsonFields.object(root, "segments", "json");
+        Set<Integer> keyslotIds = JsonFields.sectionIds(keyslotsJson, "keyslots", KeyslotValidator.MAX_KEYSLOTS);
+        Set<Integer> segmentIds = JsonFields.sectionIds(segmentsJson, "segments", SegmentValidator.MAX_SEGMENTS);
+        Map<Integer, Keyslot> keyslots = KeyslotValidator.validate(keyslotsJson, areaStart, areaEnd, refusals);
+        Map<Integer, Segment> segments = SegmentValidator.validate(segmentsJson, areaEnd, location, refusals);
         Map<Integer, Digest> digests = DigestValidator.validate(JsonFields.object(root, "digests", "json"),
-                keyslots.keySet(), segments.keySet());
+                keyslotIds, segmentIds, refusals);
         // A keyslot holds the segment's volume key, so its key_size must be an XTS key size.
         for (Digest d : digests.values()) {
             for (int k : d.keyslots()) {
-                if (!d.segments().isEmpty() && !CipherSpec.validKeySize(keyslots.get(k).keySize())) {
-                    throw new LuksFormatException("keyslots." + k + ".key_size", "is " + keyslots.get(k).keySize()
-                            + "; the segment's XTS key is 32 or 64 bytes");
+                Keyslot slot = keyslots.get(k);
+                if (slot != null && !d.segments().isEmpty() && !CipherSpec.validKeySize(slot.keySize())) {
+                    refusals.refuse(new UnsupportedFeatureException("keyslots." + k + ".key_size", "is " + slot.keySize()
+                            + "; the segment's XTS key is 32 or 64 bytes"));
                 }
             }
         }
-        Map<Integer, Token> tokens = TokenValidator.validate(JsonFields.object(root, "tokens", "json"), keyslots.keySet());
+        Map<Integer, Token> tokens = TokenValidator.validate(JsonFields.object(root, "tokens", "json"), keyslotIds);
         return new Luks2Header(binary, config, keyslots, segments, digests, tokens, root);
     }
 
-    private static Luks2Config config(ObjectNode c, long hdrSize) throws LuksFormatException {
+    private static Luks2Config config(ObjectNode c, long hdrSize, Refusals refusals) throws LuksFormatException {
         long jsonSize = JsonFields.u64(c, "json_size", "config");
         if (jsonSize != hdrSize - BinaryHeader.SIZE) {
             throw new LuksFormatException("config.json_size", "is " + jsonSize + " but the header size "
@@ -84,11 +117,22 @@ public final class HeaderValidator {
             if (r.has("mandatory")) {
                 List<String> mandatory = JsonFields.strings(r, "mandatory", "config.requirements");
                 if (!mandatory.isEmpty()) {
-                    throw new LuksFormatException("config.requirements.mandatory", "unknown mandatory requirement '"
-                            + Printable.of(mandatory.get(0)) + "'; this volume needs features we do not implement");
+                    refusals.refuse(requirement(mandatory.get(0)));
                 }
             }
         }
         return new Luks2Config(jsonSize, keyslotsSize, flags);
+    }
+
+    /** The refusal of a mandatory requirement, in words a user can act on. */
+    private static UnsupportedFeatureException requirement(String name) {
+        String field = "config.requirements.mandatory";
+        if (name.startsWith("online-reencrypt")) {
+            return new UnsupportedFeatureException(field, "the volume is in the middle of a LUKS2 reencryption ('"
+                    + Printable.of(name) + "'); nbdcrypt opens it only once that is finished: run"
+                    + " cryptsetup reencrypt --resume-only DEVICE (or cryptsetup repair DEVICE for a crashed one)");
+        }
+        return new UnsupportedFeatureException(field, "unknown mandatory requirement '" + Printable.of(name)
+                + "'; this volume needs features we do not implement");
     }
 }

@@ -11,6 +11,7 @@ import io.nbdcrypt.crypto.VolumeKey;
 import io.nbdcrypt.crypto.kdf.HashAlgorithm;
 import io.nbdcrypt.crypto.kdf.KdfParameters;
 import io.nbdcrypt.luks.common.HeaderLocation;
+import io.nbdcrypt.luks.common.KeyMaterialCipher;
 import io.nbdcrypt.luks.common.LuksException;
 import io.nbdcrypt.luks.common.LuksFormatException;
 import io.nbdcrypt.luks.common.WrongPassphraseException;
@@ -24,7 +25,6 @@ import io.nbdcrypt.luks2.keyslot.KeyslotCrypto;
 import io.nbdcrypt.luks2.keyslot.KeyslotJson;
 import io.nbdcrypt.luks2.keyslot.KeyslotLayout;
 import io.nbdcrypt.luks2.keyslot.KeyslotValidator;
-import io.nbdcrypt.luks2.segment.CipherSpec;
 import io.nbdcrypt.luks2.segment.Segment;
 import io.nbdcrypt.xts.IvRule;
 import io.nbdcrypt.xts.SectorCipher;
@@ -69,6 +69,15 @@ public final class Luks2Volume {
      */
     public static Luks2Volume open(BlockDevice headerDevice, HeaderLocation location) throws IOException {
         return open(headerDevice, location, new SecureRandom());
+    }
+
+    /**
+     * Opens a header for {@link #repair()} even when one copy is damaged and the device also
+     * carries another format's signature (which {@link #open} refuses, as cryptsetup does).
+     */
+    public static Luks2Volume openForRepair(BlockDevice headerDevice, HeaderLocation location) throws IOException {
+        return new Luks2Volume(headerDevice, location, Luks2HeaderReader.readForRepair(headerDevice, location),
+                new SecureRandom());
     }
 
     /** {@link #open(BlockDevice, HeaderLocation)} drawing salts and area fill from {@code random}. */
@@ -169,7 +178,7 @@ public final class Luks2Volume {
         byte[] salt = new byte[32];
         random.nextBytes(salt);
         Keyslot k = new Keyslot(id, volumeKey.length(), Keyslot.PRIORITY_NORMAL, KeyslotValidator.STRIPES, afHash,
-                at.getAsLong(), size, CipherSpec.AES_XTS_PLAIN64, volumeKey.length(), kdf, salt);
+                at.getAsLong(), size, KeyMaterialCipher.AES_XTS_PLAIN64, volumeKey.length(), kdf, salt);
         // Key material first, metadata second: a crash in between leaves an unreferenced area.
         KeyslotCrypto.store(headerDevice, k, volumeKey, passphrase, random);
         ObjectNode json = header.json();

@@ -3,10 +3,16 @@ package io.nbdcrypt.luks2.json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nbdcrypt.crypto.kdf.HashAlgorithm;
+import io.nbdcrypt.luks.common.FirstRefusal;
 import io.nbdcrypt.luks.common.LuksFormatException;
+import io.nbdcrypt.luks.common.UnsupportedFeatureException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Typed access to LUKS2 JSON fields; every failure is a {@link LuksFormatException} naming the
@@ -117,6 +123,38 @@ public final class JsonFields {
             out.add(id);
         }
         return out;
+    }
+
+    /**
+     * The hash cryptsetup calls {@code name}.
+     *
+     * @throws UnsupportedFeatureException naming {@code field} for a hash nbdcrypt does not implement
+     */
+    public static HashAlgorithm hash(String name, String field) throws UnsupportedFeatureException {
+        try {
+            return HashAlgorithm.byName(name);
+        } catch (IllegalArgumentException e) {
+            throw new UnsupportedFeatureException(field, e.getMessage());
+        }
+    }
+
+    /** {@link #hash(String, String)}, noting a refusal in {@code refused} (and returning null) instead of throwing. */
+    public static HashAlgorithm hash(String name, String field, FirstRefusal refused) {
+        try {
+            return hash(name, field);
+        } catch (UnsupportedFeatureException e) {
+            refused.note(e);
+            return null;
+        }
+    }
+
+    /** The ids of a section's entries ({@code keyslots}, {@code segments} ...), each checked by {@link #parseId}. */
+    public static Set<Integer> sectionIds(ObjectNode section, String path, int max) throws LuksFormatException {
+        Set<Integer> ids = new TreeSet<>();
+        for (Map.Entry<String, JsonNode> e : section.properties()) {
+            ids.add(parseId(e.getKey(), path + "." + e.getKey(), max));
+        }
+        return ids;
     }
 
     /** A section key: a decimal id in {@code 0..max-1}, no leading zeros. */

@@ -2,7 +2,7 @@ package io.nbdcrypt.luks2.keyslot;
 
 import io.nbdcrypt.crypto.kdf.HashAlgorithm;
 import io.nbdcrypt.crypto.kdf.KdfParameters;
-import io.nbdcrypt.luks2.segment.CipherSpec;
+import io.nbdcrypt.luks.common.KeyMaterialCipher;
 
 /**
  * A validated LUKS2 keyslot of type {@code luks2}: where its split key material lives and how
@@ -18,7 +18,7 @@ import io.nbdcrypt.luks2.segment.CipherSpec;
  * @param areaKeySize  key length for {@code areaCipher}, also the KDF output length
  */
 public record Keyslot(int id, int keySize, int priority, int stripes, HashAlgorithm afHash, long areaOffset,
-        long areaSize, CipherSpec areaCipher, int areaKeySize, KdfParameters kdf, byte[] kdfSalt) {
+        long areaSize, KeyMaterialCipher areaCipher, int areaKeySize, KdfParameters kdf, byte[] kdfSalt) {
 
     public static final int PRIORITY_IGNORE = 0;
     public static final int PRIORITY_NORMAL = 1;

@@ -8,9 +8,6 @@ import io.nbdcrypt.crypto.af.AfSplitter;
 import io.nbdcrypt.crypto.kdf.KdfParameters;
 import io.nbdcrypt.crypto.kdf.PasswordKdf;
 import io.nbdcrypt.luks.common.LuksFormatException;
-import io.nbdcrypt.xts.IvRule;
-import io.nbdcrypt.xts.SectorCipher;
-import io.nbdcrypt.xts.XtsCipher;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
@@ -18,7 +15,7 @@ import java.security.SecureRandom;
 /**
  * Reads and writes the key material of a LUKS2 keyslot: passphrase → KDF → area key; the
  * area holds the AF-split volume key encrypted with the area cipher in 512-byte sectors, IVs
- * counting from 0 at the area start (LUKS1 uses the same scheme).
+ * counting from 0 at the area start ({@link io.nbdcrypt.luks.common.KeyMaterialCipher}, as LUKS1).
  *
  * <p>Every intermediate secret (derived key, decrypted material) is wiped before return.
  */
@@ -32,12 +29,15 @@ public final class KeyslotCrypto {
     public static VolumeKey open(BlockDevice dev, Keyslot slot, Passphrase passphrase) throws IOException {
         checkMemory(slot);
         int len = (int) slot.materialLength();
+        if (slot.areaOffset() > dev.size() - len) {
+            throw new LuksFormatException("keyslots." + slot.id() + ".area", "key material at " + slot.areaOffset() + "+"
+                    + len + " lies past the end of the " + dev.size() + "-byte header device");
+        }
         byte[] material = new byte[len];
         ByteBuffer buf = ByteBuffer.wrap(material);
         dev.read(slot.areaOffset(), buf);
-        try (SecretBytes areaKey = PasswordKdf.derive(slot.kdf(), passphrase, slot.kdfSalt(), slot.areaKeySize());
-                XtsCipher xts = XtsCipher.create(areaKey)) {
-            new SectorCipher(xts, 512, IvRule.dmCrypt(slot.areaCipher().ivMode(), 0)).decrypt(buf, 0);
+        try (SecretBytes areaKey = PasswordKdf.derive(slot.kdf(), passphrase, slot.kdfSalt(), slot.areaKeySize())) {
+            slot.areaCipher().decrypt(areaKey, buf);
             return AfSplitter.merge(material, slot.keySize(), slot.stripes(), slot.afHash());
         } finally {
             SecretBytes.wipe(material);
@@ -55,9 +55,8 @@ public final class KeyslotCrypto {
         System.arraycopy(split, 0, material, 0, split.length);
         SecretBytes.wipe(split);
         ByteBuffer buf = ByteBuffer.wrap(material);
-        try (SecretBytes areaKey = PasswordKdf.derive(slot.kdf(), passphrase, slot.kdfSalt(), slot.areaKeySize());
-                XtsCipher xts = XtsCipher.create(areaKey)) {
-            new SectorCipher(xts, 512, IvRule.dmCrypt(slot.areaCipher().ivMode(), 0)).encrypt(buf, 0);
+        try (SecretBytes areaKey = PasswordKdf.derive(slot.kdf(), passphrase, slot.kdfSalt(), slot.areaKeySize())) {
+            slot.areaCipher().encrypt(areaKey, buf);
             dev.write(slot.areaOffset(), buf);
         } finally {
             SecretBytes.wipe(material);

@@ -1,6 +1,6 @@
 package io.nbdcrypt.luks2.segment;
 
-import io.nbdcrypt.luks.common.LuksFormatException;
+import io.nbdcrypt.luks.common.UnsupportedFeatureException;
 import io.nbdcrypt.luks.common.Printable;
 import io.nbdcrypt.xts.IvMode;
 import java.util.List;
@@ -18,13 +18,13 @@ public record CipherSpec(IvMode ivMode) {
     public static final CipherSpec AES_XTS_PLAIN64 = new CipherSpec(IvMode.PLAIN64);
 
     /**
-     * @throws LuksFormatException naming {@code field} for any spec not on {@link #ALLOWED}
+     * @throws UnsupportedFeatureException naming {@code field} for any spec not on {@link #ALLOWED}
      */
-    public static CipherSpec parse(String spec, String field) throws LuksFormatException {
+    public static CipherSpec parse(String spec, String field) throws UnsupportedFeatureException {
         return switch (spec) {
             case "aes-xts-plain64" -> new CipherSpec(IvMode.PLAIN64);
             case "aes-xts-plain" -> new CipherSpec(IvMode.PLAIN);
-            default -> throw new LuksFormatException(field, "cipher '" + Printable.of(spec) + "' is refused (allowed: "
+            default -> throw new UnsupportedFeatureException(field, "cipher '" + Printable.of(spec) + "' is refused (allowed: "
                     + String.join(", ", ALLOWED) + ")");
         };
     }

@@ -121,7 +121,12 @@ class HostileHeaderTest {
                 // Missing sections and bad references.
                 json("no segments section", "json.segments", j -> j.remove("segments")),
                 json("segment 0 missing", "segments", j -> at(j, "segments").removeAll()),
-                json("second segment (reencryption)", "segments", j -> at(j, "segments").set("1", at(j, "segments", "0").deepCopy())),
+                // Bound to the digest as cryptsetup's reencryption binds its segments: well-formed, still one too many.
+                json("second segment (reencryption)", "segments", j -> {
+                    at(j, "segments").set("1", at(j, "segments", "0").deepCopy());
+                    ((ArrayNode) at(j, "digests", "0").get("segments")).add("1");
+                }),
+                json("second segment bound to no digest", "segments.1", j -> at(j, "segments").set("1", at(j, "segments", "0").deepCopy())),
                 json("digest references keyslot 7", "digests.0.keyslots", j -> ((ArrayNode) at(j, "digests", "0").get("keyslots")).add("7")),
                 json("digest references segment 3", "digests.0.segments", j -> ((ArrayNode) at(j, "digests", "0").get("segments")).add("3")),
                 json("keyslot bound to no digest", "keyslots.1", j -> ((ArrayNode) at(j, "digests", "0").get("keyslots")).remove(1)),
