@@ -101,6 +101,25 @@ public final class LuksVolumes {
     }
 
     /**
+     * The keyslot {@code passphrase} opens, without building a data path or keeping the key
+     * ({@code test-key}, like {@code cryptsetup open --test-passphrase}): with {@code keyslot}
+     * given, an unbound LUKS2 keyslot counts too.
+     *
+     * @throws WrongPassphraseException if no keyslot tried opens
+     */
+    public static int testKey(BlockDevice data, Optional<BlockDevice> header, Passphrase passphrase, OptionalInt keyslot)
+            throws IOException {
+        BlockDevice hdr = header.orElse(data);
+        HeaderLocation location = HeaderLocation.detachedIf(header.isPresent());
+        if (version(hdr) == 1) {
+            Luks1Volume.Unlocked u = Luks1Volume.open(hdr, location).unlock(passphrase, keyslot);
+            u.volumeKey().close();
+            return u.keyslot();
+        }
+        return Luks2Volume.open(hdr, location).verify(passphrase, keyslot);
+    }
+
+    /**
      * Unlocks the volume key without building a data path (for the dm-crypt backend, or
      * {@code dump --dump-volume-key}).
      */

@@ -4,8 +4,8 @@ import io.nbdcrypt.crypto.KeyAccess;
 import io.nbdcrypt.crypto.SecretBytes;
 import io.nbdcrypt.crypto.VolumeKey;
 import io.nbdcrypt.luks.common.KeyMaterialCipher;
-import io.nbdcrypt.luks.common.LuksFormatException;
 import io.nbdcrypt.luks.common.Printable;
+import io.nbdcrypt.luks.common.UnsupportedFeatureException;
 import io.nbdcrypt.xts.CbcEssivCipher;
 import io.nbdcrypt.xts.IvMode;
 import io.nbdcrypt.xts.IvRule;
@@ -52,15 +52,15 @@ public enum Luks1Cipher {
     /**
      * Looks up the header's {@code cipher_name} and {@code cipher_mode}.
      *
-     * @throws LuksFormatException naming {@code luks1.cipher_mode} for anything not allowed
+     * @throws UnsupportedFeatureException naming {@code luks1.cipher_mode} for anything not allowed
      */
-    public static Luks1Cipher parse(String cipherName, String cipherMode) throws LuksFormatException {
+    public static Luks1Cipher parse(String cipherName, String cipherMode) throws UnsupportedFeatureException {
         for (Luks1Cipher c : values()) {
             if (cipherName.equals("aes") && cipherMode.equals(c.mode)) {
                 return c;
             }
         }
-        throw new LuksFormatException("luks1.cipher_mode", "cipher '" + Printable.of(cipherName + "-" + cipherMode) + "' is refused (allowed for LUKS1: "
+        throw new UnsupportedFeatureException("luks1.cipher_mode", "cipher '" + Printable.of(cipherName + "-" + cipherMode) + "' is refused (allowed for LUKS1: "
                 + String.join(", ", allowed()) + ")");
     }
 

@@ -12,10 +12,14 @@ import io.nbdcrypt.luks.common.HeaderLocation;
 import io.nbdcrypt.luks.common.KeyDigest;
 import io.nbdcrypt.luks.common.LuksException;
 import io.nbdcrypt.luks.common.LuksFormatException;
+import io.nbdcrypt.luks.common.Refusals;
+import io.nbdcrypt.luks.common.UnsupportedFeatureException;
 import io.nbdcrypt.luks.common.VolumeInfo;
 import io.nbdcrypt.luks.common.WrongPassphraseException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.OptionalInt;
 
 /**
@@ -35,12 +39,28 @@ public final class Luks1Volume {
 
     /** Reads and validates the LUKS1 header. */
     public static Luks1Volume open(BlockDevice headerDevice, HeaderLocation location) throws IOException {
+        return new Luks1Volume(headerDevice, Luks1Header.parse(readHeader(headerDevice), headerDevice.size(), location));
+    }
+
+    /**
+     * The header as cryptsetup would show it: malformed is thrown, what nbdcrypt refuses is listed.
+     *
+     * @throws LuksFormatException if the header is malformed
+     */
+    public static Luks1Inspection inspect(BlockDevice headerDevice, HeaderLocation location) throws IOException {
+        Luks1Fields fields = Luks1Fields.decode(readHeader(headerDevice));
+        List<UnsupportedFeatureException> refused = new ArrayList<>();
+        Luks1Header.check(fields, headerDevice.size(), location, Refusals.collectInto(refused));
+        return new Luks1Inspection(fields, refused);
+    }
+
+    private static byte[] readHeader(BlockDevice headerDevice) throws IOException {
         if (headerDevice.size() < Luks1Header.SIZE) {
             throw new LuksFormatException("luks1", "device is too small for a LUKS1 header");
         }
         byte[] b = new byte[Luks1Header.SIZE];
         headerDevice.read(0, ByteBuffer.wrap(b));
-        return new Luks1Volume(headerDevice, Luks1Header.parse(b, headerDevice.size(), location));
+        return b;
     }
 
     public Luks1Header header() {

@@ -87,6 +87,12 @@ public record FormatOptions(int keyBytes, int sectorSize, long metadataSize, Opt
                 digestIterations, hash, cipher, label, subsystem, uuid, keyslot);
     }
 
+    /** These options with the keyslot KDF {@code k} and the digest's PBKDF2 iterations (both benchmarked or forced). */
+    public FormatOptions withKdf(KdfParameters k, int digest) {
+        return new FormatOptions(keyBytes, sectorSize, metadataSize, keyslotsSize, dataOffset, k, digest, hash, cipher,
+                label, subsystem, uuid, keyslot);
+    }
+
     public FormatOptions withDigestIterations(int v) {
         return new FormatOptions(keyBytes, sectorSize, metadataSize, keyslotsSize, dataOffset, kdf, v, hash, cipher,
                 label, subsystem, uuid, keyslot);

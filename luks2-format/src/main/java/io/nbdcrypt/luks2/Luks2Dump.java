@@ -3,11 +3,11 @@ package io.nbdcrypt.luks2;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nbdcrypt.luks.common.RefusalReport;
 import io.nbdcrypt.luks.common.UnsupportedFeatureException;
 import io.nbdcrypt.luks2.json.JsonArea;
 import java.util.Base64;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -15,12 +15,9 @@ import java.util.Map;
  * {@code LUKS2_hdr_dump}), drawn from the JSON the way cryptsetup draws it, so headers with
  * features nbdcrypt does not open (other KDFs, ciphers, segment and keyslot types, a
  * reencryption in progress) show the same. What nbdcrypt refuses follows in a block of its
- * own, starting with {@link #REFUSALS_HEADING}; without refusals the text is cryptsetup's.
+ * own ({@link RefusalReport}); without refusals the text is cryptsetup's.
  */
 public final class Luks2Dump {
-    /** First line of the block that lists what nbdcrypt will not open. */
-    public static final String REFUSALS_HEADING = "nbdcrypt will not open this volume:";
-
     private Luks2Dump() {}
 
     /** The luksDump text of {@code h}, then the refusals block if there are refusals. */
@@ -39,7 +36,7 @@ public final class Luks2Dump {
         keyslots(s, j);
         tokens(s, j.path("tokens"));
         digests(s, j.path("digests"));
-        refusals(s, h.refusals());
+        RefusalReport.append(s, h.refusals());
         return s.toString();
     }
 
@@ -58,20 +55,9 @@ public final class Luks2Dump {
         root.set("metadata", h.json());
         ArrayNode refused = root.putArray("nbdcrypt_refuses");
         for (UnsupportedFeatureException e : h.refusals()) {
-            refused.addObject().put("field", e.field()).put("reason", e.getMessage().substring(e.field().length() + 2));
+            refused.addObject().put("field", e.field()).put("reason", RefusalReport.reason(e));
         }
         return root;
-    }
-
-    /** The refusals block (nothing when there are none), shared with LUKS1's dump. */
-    public static void refusals(StringBuilder s, List<UnsupportedFeatureException> refusals) {
-        if (refusals.isEmpty()) {
-            return;
-        }
-        s.append(REFUSALS_HEADING).append('\n');
-        for (UnsupportedFeatureException e : refusals) {
-            s.append('\t').append(e.getMessage()).append('\n');
-        }
     }
 
     private static void config(StringBuilder s, JsonNode config) {

@@ -16,6 +16,7 @@ import io.nbdcrypt.luks2.segment.CipherSpec;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.OptionalLong;
 import java.util.UUID;
 
 /**
@@ -26,6 +27,65 @@ import java.util.UUID;
  */
 public final class Luks2Formatter {
     private Luks2Formatter() {}
+
+    /**
+     * Where a new volume's parts go, known before any key or KDF work: both header copies,
+     * the keyslots area, the data. {@link #checkFits} says whether a device can take it, so a
+     * caller can refuse a small device before it benchmarks a KDF.
+     *
+     * @param metadataSize bytes per header copy
+     * @param keyslotsSize bytes of the keyslots area, 4096-aligned
+     * @param dataOffset   where the data segment starts
+     */
+    public record Layout(HeaderLocation location, long metadataSize, long keyslotsSize, long dataOffset) {
+        /**
+         * The layout cryptsetup's luksFormat makes for these options (empty options: its defaults).
+         *
+         * @throws IllegalArgumentException for an inconsistent layout (data offset inside the metadata,
+         *     a keyslots area too small for one keyslot)
+         */
+        public static Layout of(HeaderLocation location, long metadataSize, OptionalLong keyslotsSize,
+                OptionalLong dataOffset, int keyBytes) {
+            boolean detached = location.isDetached();
+            long offset = dataOffset.orElse(detached ? 0 : FormatOptions.DEFAULT_DATA_OFFSET);
+            long keyslots;
+            if (keyslotsSize.isPresent()) {
+                keyslots = keyslotsSize.getAsLong();
+            } else if (!detached && dataOffset.isPresent()) {
+                keyslots = Math.min(offset, FormatOptions.DEFAULT_DATA_OFFSET) - 2 * metadataSize;
+            } else {
+                keyslots = FormatOptions.DEFAULT_DATA_OFFSET - 2 * metadataSize;
+            }
+            keyslots = keyslots / KeyslotLayout.ALIGN * KeyslotLayout.ALIGN;
+            if (keyslots < KeyslotLayout.areaSize(keyBytes)) {
+                throw new IllegalArgumentException("keyslots area of " + keyslots + " bytes cannot hold one keyslot");
+            }
+            Layout l = new Layout(location, metadataSize, keyslots, offset);
+            if (!detached && offset < l.metadataEnd()) {
+                throw new IllegalArgumentException("data offset " + offset + " lies inside the " + l.metadataEnd()
+                        + " bytes of metadata");
+            }
+            return l;
+        }
+
+        /** First byte after both header copies and the keyslots area. */
+        public long metadataEnd() {
+            return 2 * metadataSize + keyslotsSize;
+        }
+
+        /** Bytes the header device needs: the metadata, and on the data device at least one byte of data. */
+        public long minimumDeviceSize() {
+            return location.isDetached() ? metadataEnd() : dataOffset + 1;
+        }
+
+        /** @throws LuksException if a header device of {@code size} bytes cannot take this layout */
+        public void checkFits(long size) throws LuksException {
+            if (size < minimumDeviceSize()) {
+                throw new LuksException("device of " + size + " bytes is too small: metadata needs " + metadataEnd()
+                        + (location.isDetached() ? "" : " and data starts at " + dataOffset));
+            }
+        }
+    }
 
     /** The new volume and its fresh random volume key (the caller closes the key). */
     public record Formatted(Luks2Volume volume, VolumeKey volumeKey) {}
@@ -58,30 +118,12 @@ public final class Luks2Formatter {
      */
     public static Formatted formatWithoutKeyslot(BlockDevice headerDevice, HeaderLocation location, FormatOptions o,
             SecureRandom random) throws IOException {
-        boolean detached = location.isDetached();
-        long hdr = o.metadataSize();
-        long dataOffset = o.dataOffset().orElse(detached ? 0 : FormatOptions.DEFAULT_DATA_OFFSET);
-        long keyslots;
-        if (o.keyslotsSize().isPresent()) {
-            keyslots = o.keyslotsSize().getAsLong();
-        } else if (!detached && o.dataOffset().isPresent()) {
-            keyslots = Math.min(dataOffset, FormatOptions.DEFAULT_DATA_OFFSET) - 2 * hdr;
-        } else {
-            keyslots = FormatOptions.DEFAULT_DATA_OFFSET - 2 * hdr;
-        }
-        keyslots = keyslots / KeyslotLayout.ALIGN * KeyslotLayout.ALIGN;
-        long metadataEnd = 2 * hdr + keyslots;
-        if (keyslots < KeyslotLayout.areaSize(o.keyBytes())) {
-            throw new IllegalArgumentException("keyslots area of " + keyslots + " bytes cannot hold one keyslot");
-        }
-        if (!detached && dataOffset < metadataEnd) {
-            throw new IllegalArgumentException("data offset " + dataOffset + " lies inside the " + metadataEnd
-                    + " bytes of metadata");
-        }
-        if (headerDevice.size() < metadataEnd || (!detached && headerDevice.size() <= dataOffset)) {
-            throw new LuksException("device of " + headerDevice.size() + " bytes is too small: metadata needs "
-                    + metadataEnd + (detached ? "" : " and data starts at " + dataOffset));
-        }
+        Layout layout = Layout.of(location, o.metadataSize(), o.keyslotsSize(), o.dataOffset(), o.keyBytes());
+        layout.checkFits(headerDevice.size());
+        long hdr = layout.metadataSize();
+        long dataOffset = layout.dataOffset();
+        long keyslots = layout.keyslotsSize();
+        long metadataEnd = layout.metadataEnd();
         CipherSpec cipher = CipherSpec.parse(o.cipher(), "cipher");
         VolumeKey volumeKey = VolumeKey.random(o.keyBytes(), random);
         try {

@@ -8,8 +8,8 @@ import io.nbdcrypt.luks2.segment.Segment;
 import io.nbdcrypt.luks2.token.Token;
 import java.util.Collections;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * A LUKS2 header that passed every check of {@link HeaderValidator}: the in-memory form.

@@ -124,6 +124,10 @@ public final class Luks2Volume {
                     .forEach(order::add);
         }
         Digest segmentDigest = header.segmentDigest();
+        if (keyslot.isPresent() && !segmentDigest.keyslots().contains(keyslot.getAsInt())) {
+            throw new LuksException("keyslot " + keyslot.getAsInt() + " is unbound: it holds a key, but not the data"
+                    + " segment's (nbdcrypt test-key -S " + keyslot.getAsInt() + " checks its passphrase)");
+        }
         for (Keyslot k : order) {
             if (!segmentDigest.keyslots().contains(k.id())) {
                 continue;
@@ -137,6 +141,35 @@ public final class Luks2Volume {
         throw new WrongPassphraseException(keyslot.isPresent()
                 ? "keyslot " + keyslot.getAsInt() + " does not open with this passphrase"
                 : "no keyslot opens with this passphrase");
+    }
+
+    /**
+     * Which keyslot {@code passphrase} opens: {@code keyslot} only if given, bound to the data
+     * segment or not (an unbound keyslot holds a key of its own, as {@code cryptsetup luksAddKey
+     * --unbound} makes them), otherwise those {@link #unlock} tries. The key is checked against
+     * the keyslot's own digest and wiped.
+     *
+     * @throws WrongPassphraseException if no keyslot tried opens
+     * @throws LuksException if the chosen keyslot does not exist
+     */
+    public int verify(Passphrase passphrase, OptionalInt keyslot) throws IOException {
+        if (keyslot.isEmpty()) {
+            Unlocked u = unlock(passphrase, keyslot);
+            u.volumeKey().close();
+            return u.keyslot();
+        }
+        int id = keyslot.getAsInt();
+        Keyslot k = header.keyslots().get(id);
+        if (k == null) {
+            throw new LuksException("keyslot " + id + " is not in use");
+        }
+        Digest digest = header.digestFor(id).orElseThrow();
+        try (VolumeKey candidate = KeyslotCrypto.open(headerDevice, k, passphrase)) {
+            if (DigestVerifier.matches(digest, candidate)) {
+                return id;
+            }
+        }
+        throw new WrongPassphraseException("keyslot " + id + " does not open with this passphrase");
     }
 
     /** Whether {@code volumeKey} is this volume's key (by the segment digest). */
@@ -215,11 +248,19 @@ public final class Luks2Volume {
      */
     public int changePassphrase(Passphrase oldPassphrase, Passphrase newPassphrase, KdfParameters kdf,
             OptionalInt keyslot) throws IOException {
-        Unlocked u = unlock(oldPassphrase, keyslot);
-        try (VolumeKey key = u.volumeKey()) {
-            Keyslot old = header.keyslots().get(u.keyslot());
+        return changePassphrase(unlock(oldPassphrase, keyslot), newPassphrase, kdf);
+    }
+
+    /**
+     * {@link #changePassphrase(Passphrase, Passphrase, KdfParameters, OptionalInt)} for a
+     * keyslot already unlocked (so a wrong old passphrase is known before any KDF benchmark):
+     * the new keyslot holds {@code unlocked}'s key, the old one is removed. Closes the key.
+     */
+    public int changePassphrase(Unlocked unlocked, Passphrase newPassphrase, KdfParameters kdf) throws IOException {
+        try (VolumeKey key = unlocked.volumeKey()) {
+            Keyslot old = header.keyslots().get(unlocked.keyslot());
             int fresh = addVerifiedKeyslot(key, newPassphrase, kdf, OptionalInt.empty(), old.afHash());
-            removeKeyslot(u.keyslot());
+            removeKeyslot(unlocked.keyslot());
             return fresh;
         }
     }

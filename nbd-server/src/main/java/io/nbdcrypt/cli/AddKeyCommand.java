@@ -44,8 +44,13 @@ final class AddKeyCommand implements Callable<Integer> {
 
     Passphrases passphrases = Passphrases.system();
 
+    @Mixin
+    BatchMode batch;
+
+    /** Arguments are checked first, then the existing key unlocked, and only then the new keyslot's KDF benchmarked. */
     @Override
     public Integer call() throws Exception {
+        kdf.validate();
         try (LuksTarget.Writable w = target.openForUpdate()) {
             Path newFile = newKeyFileOption != null ? newKeyFileOption : newKeyFile;
             try (VolumeKey key = volumeKey(w.volume());

@@ -1,8 +1,8 @@
 package io.nbdcrypt.cli;
 
 import io.nbdcrypt.crypto.Passphrase;
-import io.nbdcrypt.luks.common.WrongPassphraseException;
-import io.nbdcrypt.luks2.keyslot.Keyslot;
+import io.nbdcrypt.crypto.VolumeKey;
+import io.nbdcrypt.luks2.Luks2Volume;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -39,16 +39,22 @@ final class ChangeKeyCommand implements Callable<Integer> {
 
     Passphrases passphrases = Passphrases.system();
 
+    @Mixin
+    BatchMode batch;
+
+    /** The old passphrase is tried before the new keyslot's KDF is benchmarked, so a wrong one fails at once. */
     @Override
     public Integer call() throws Exception {
+        kdf.validate();
         try (LuksTarget.Writable w = target.openForUpdate()) {
             Path newFile = newKeyFileOption != null ? newKeyFileOption : newKeyFile;
-            try (Passphrase old = passphrases.read(keyFile, "Enter passphrase to be changed: ", false);
+            Luks2Volume.Unlocked old;
+            try (Passphrase oldPass = passphrases.read(keyFile, "Enter passphrase to be changed: ", false)) {
+                old = w.volume().unlock(oldPass, LuksTarget.slot(keySlot));
+            }
+            try (VolumeKey key = old.volumeKey();
                     Passphrase fresh = passphrases.read(newFile, "Enter new passphrase: ", true)) {
-                // The new keyslot holds the same volume key; with no keyslot at all, nothing can be changed.
-                int keyBytes = w.volume().header().keyslots().values().stream().findFirst().map(Keyslot::keySize)
-                        .orElseThrow(() -> new WrongPassphraseException("the volume has no keyslot to change"));
-                int id = w.volume().changePassphrase(old, fresh, kdf.parameters(keyBytes), LuksTarget.slot(keySlot));
+                int id = w.volume().changePassphrase(old, fresh, kdf.parameters(key.length()));
                 spec.commandLine().getErr().println("Key slot " + id + " now holds the new passphrase.");
             }
         }

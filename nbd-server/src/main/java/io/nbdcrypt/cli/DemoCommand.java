@@ -9,10 +9,12 @@ import io.nbdcrypt.crypto.kdf.KdfParameters;
 import io.nbdcrypt.luks.common.HeaderLocation;
 import io.nbdcrypt.luks2.FormatOptions;
 import io.nbdcrypt.luks2.Luks2Formatter;
+import io.nbdcrypt.nbd.server.ServerConfig;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -30,12 +32,18 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Create a sparse image, format it with a fresh random key, and serve it over NBD.",
-                "Prints nbd+unix:///?socket=PATH on stdout once listening; stop with SIGTERM/SIGINT."})
+                "The random passphrase goes to IMAGE.key (mode 0600) beside the image; the default names are"
+                        + " covered by the repository's .gitignore.",
+                "An existing IMAGE with its IMAGE.key (from an earlier demo) is served again as it is; an existing"
+                        + " IMAGE without IMAGE.key is refused and left untouched (demo never overwrites; serve it with"
+                        + " nbdcrypt serve).",
+                "Prints nbd+unix:///?socket=PATH on stdout once listening; stop with SIGTERM/SIGINT."},
+        footer = ExitStatus.HELP_FOOTER)
 public final class DemoCommand implements Callable<Integer> {
     private static final int SECTOR_SIZE = 4096;
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "IMAGE", defaultValue = "nbdcrypt-demo.img",
-            description = "Image file to create (must not exist). Default: ${DEFAULT-VALUE}.")
+            description = "Image file to create, or one an earlier demo made. Default: ${DEFAULT-VALUE}.")
     Path image;
 
     @Option(names = "--size", paramLabel = "SIZE", defaultValue = "1G",
@@ -47,6 +55,8 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         long bytes = Sizes.parse(size, "--size");
+        Path defaultSocket = image.toAbsolutePath().resolveSibling(image.getFileName() + ".sock");
+        ServerConfig config = serve.toConfig(defaultSocket);
         if (bytes % SECTOR_SIZE != 0 || bytes <= FormatOptions.DEFAULT_DATA_OFFSET) {
             throw new IllegalArgumentException("--size must be a multiple of " + SECTOR_SIZE
                     + " bytes above the 16 MiB LUKS2 header area");
@@ -60,16 +70,15 @@ public final class DemoCommand implements Callable<Integer> {
                 volume = new LuksVolumeOpener().open(new VolumeSource(image, null, false), passphrase);
             }
         } else if (Files.exists(image)) {
-            throw new IOException(image + " exists but " + keyFile + " does not; demo will not overwrite it"
-                    + " (use serve for an existing volume)");
+            throw new FileAlreadyExistsException(image.toString(), null, "exists but " + keyFile
+                    + " does not; demo will not overwrite it (use serve for an existing volume)");
         } else {
             try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
                 f.setLength(bytes);
             }
             volume = formatFresh(image, bytes, System.err);
         }
-        Path defaultSocket = image.toAbsolutePath().resolveSibling(image.getFileName() + ".sock");
-        return ServeLoop.run(volume, serve, serve.toConfig(defaultSocket), System.out);
+        return ServeLoop.run(volume, serve, config, System.out);
     }
 
     /**

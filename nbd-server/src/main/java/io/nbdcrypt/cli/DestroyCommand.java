@@ -33,6 +33,6 @@ public final class DestroyCommand implements Callable<Integer> {
         }
         var o = Reports.parse(reply);
         System.out.println(json ? o.toString() : Reports.destroyedText(o));
-        return o.path("ok").asBoolean() ? ExitStatus.OK : ExitStatus.IO_ERROR;
+        return o.path("ok").asBoolean() ? ExitStatus.OK : ExitStatus.WRONG_PARAMETERS;
     }
 }

@@ -1,8 +1,8 @@
 package io.nbdcrypt.cli;
 
-import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.ParseResult;
+import picocli.CommandLine;
 
 /**
  * Prints a failed command as one line, {@code nbdcrypt <command>: <what failed>}, on stderr

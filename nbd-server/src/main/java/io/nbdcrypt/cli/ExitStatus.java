@@ -1,7 +1,10 @@
 package io.nbdcrypt.cli;
 
+import io.nbdcrypt.block.DeviceInUseException;
 import io.nbdcrypt.luks.common.LuksFormatException;
+import io.nbdcrypt.luks.common.NotEnoughMemoryException;
 import io.nbdcrypt.luks.common.WrongPassphraseException;
+import io.nbdcrypt.provision.ProvisionRefusedException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;
@@ -9,27 +12,30 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
 
 /**
- * Exit codes of every nbdcrypt command, and the one place that maps failures to them. Messages
- * go to stderr, prefixed with the command; they never contain key material (our exceptions do
- * not carry any).
+ * Exit codes of every nbdcrypt command, the ones {@code cryptsetup(8)} documents, so scripts
+ * written for cryptsetup branch on ours the same way; and the one place that maps failures to
+ * them. Messages go to stderr, prefixed with the command; they never contain key material
+ * (our exceptions do not carry any).
  */
 final class ExitStatus {
     /** Success (for test-key: the passphrase opens the volume). */
     static final int OK = 0;
-    /** Wrong passphrase, or no keyslot opens. */
-    static final int WRONG_PASSPHRASE = 1;
-    /** Bad usage or arguments (picocli's own usage errors are 2 as well). */
-    static final int USAGE = 2;
-    /** The header is malformed or refused (cipher not allowed, bad sizes...). */
-    static final int BAD_HEADER = 3;
-    /** Reading or writing a file or device failed, or another LUKS error. */
-    static final int IO_ERROR = 4;
-    /** The user did not confirm a destructive operation. */
-    static final int DECLINED = 5;
+    /** Wrong or missing parameters, a header that is malformed or refused, any other failure. */
+    static final int WRONG_PARAMETERS = 1;
+    /** No permission or bad passphrase (also: a destructive step not confirmed). */
+    static final int BAD_PASSPHRASE = 2;
+    /** Out of memory (a KDF needs more than the JVM may use). */
+    static final int OUT_OF_MEMORY = 3;
+    /** Wrong device specified: missing, not accessible, a directory; one provisioning refuses (mounted, held, small). */
+    static final int WRONG_DEVICE = 4;
+    /** Device busy (locked or in use by another program) or already exists. */
+    static final int BUSY_OR_EXISTS = 5;
 
-    /** The footer every LUKS command's help ends with. */
-    static final String HELP_FOOTER = "%nExit status: 0 ok; 1 wrong passphrase / no keyslot opens; 2 bad usage or arguments;"
-            + " 3 header malformed or refused; 4 I/O or other LUKS error; 5 not confirmed.%n"
+    /** The footer every command's help ends with. */
+    static final String HELP_FOOTER = "%nExit status, as cryptsetup's: 0 ok; 1 wrong or missing parameters, header refused,"
+            + " other failures; 2 no permission or bad passphrase (or not confirmed); 3 out of memory;"
+            + " 4 wrong device specified (missing, a directory, refused for provisioning); 5 device busy (in use, locked)"
+            + " or already exists.%n"
             + "Passphrases come from --key-file (a file, or - for stdin; the whole content is the passphrase)"
             + " or from a prompt without echo on a terminal; never from arguments or the environment.";
 
@@ -39,29 +45,38 @@ final class ExitStatus {
     static int report(String command, Exception e, PrintWriter err) {
         int code;
         String msg;
-        if (e instanceof WrongPassphraseException) {
-            code = WRONG_PASSPHRASE;
+        if (e instanceof WrongPassphraseException || e instanceof NotConfirmedException) {
+            code = BAD_PASSPHRASE;
             msg = e.getMessage();
         } else if (e instanceof LuksFormatException) {
-            code = BAD_HEADER;
+            code = WRONG_PARAMETERS;
             msg = "LUKS header refused: " + e.getMessage();
+        } else if (e instanceof NotEnoughMemoryException) {
+            code = OUT_OF_MEMORY;
+            msg = e.getMessage();
+        } else if (e instanceof WrongDeviceException || e instanceof ProvisionRefusedException) {
+            code = WRONG_DEVICE;
+            msg = e.getMessage();
+        } else if (e instanceof DeviceInUseException) {
+            code = BUSY_OR_EXISTS;
+            msg = e.getMessage();
         } else if (e instanceof UsageException || e instanceof IllegalArgumentException) {
-            code = USAGE;
+            code = WRONG_PARAMETERS;
             msg = e.getMessage();
         } else if (e instanceof NoSuchFileException n) {
-            code = IO_ERROR;
-            msg = "no such file: " + n.getFile();
+            code = WRONG_DEVICE;
+            msg = "device " + n.getFile() + " does not exist";
         } else if (e instanceof AccessDeniedException a) {
-            code = IO_ERROR;
+            code = WRONG_DEVICE;
             msg = "permission denied: " + a.getFile();
         } else if (e instanceof FileAlreadyExistsException f) {
-            code = IO_ERROR;
-            msg = "already exists: " + f.getFile();
+            code = BUSY_OR_EXISTS;
+            msg = f.getReason() != null ? f.getMessage() : "already exists: " + f.getFile();
         } else if (e instanceof IOException) {
-            code = IO_ERROR;
+            code = WRONG_PARAMETERS;
             msg = e.getMessage() == null ? e.toString() : e.getMessage();
         } else {
-            code = IO_ERROR;
+            code = WRONG_PARAMETERS;
             msg = e.toString();
         }
         err.println("nbdcrypt " + command + ": " + msg);
@@ -72,6 +87,20 @@ final class ExitStatus {
     /** A usage problem found after parsing (conflicting options, missing passphrase source). */
     static final class UsageException extends Exception {
         UsageException(String message) {
+            super(message);
+        }
+    }
+
+    /** A device argument that names no usable device: missing, inaccessible, a directory. */
+    static final class WrongDeviceException extends IOException {
+        WrongDeviceException(String message) {
+            super(message);
+        }
+    }
+
+    /** The user did not confirm a destructive step (cryptsetup answers -EPERM, exit 2). */
+    static final class NotConfirmedException extends Exception {
+        NotConfirmedException(String message) {
             super(message);
         }
     }

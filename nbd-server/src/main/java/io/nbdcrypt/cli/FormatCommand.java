@@ -3,8 +3,13 @@ package io.nbdcrypt.cli;
 import io.nbdcrypt.block.BlockDevice;
 import io.nbdcrypt.block.FileBlockDevice;
 import io.nbdcrypt.crypto.Passphrase;
+import io.nbdcrypt.crypto.kdf.HashAlgorithm;
+import io.nbdcrypt.crypto.kdf.KdfBenchmark;
 import io.nbdcrypt.crypto.kdf.KdfParameters;
 import io.nbdcrypt.luks.common.HeaderLocation;
+import io.nbdcrypt.luks.common.LuksException;
+import io.nbdcrypt.luks.common.LuksFormatException;
+import io.nbdcrypt.luks.common.SectorSize;
 import io.nbdcrypt.luks2.FormatOptions;
 import io.nbdcrypt.luks2.Luks2Formatter;
 import io.nbdcrypt.luks2.segment.CipherSpec;
@@ -12,6 +17,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Optional;
@@ -76,59 +82,91 @@ final class FormatCommand implements Callable<Integer> {
     @Option(names = "--uuid", description = "Volume UUID (default: random).")
     UUID uuid;
 
-    @Option(names = {"-q", "--batch-mode"}, description = "Do not ask for confirmation.")
-    boolean batch;
+    @Mixin
+    BatchMode batch;
 
     Passphrases passphrases = Passphrases.system();
+    Confirmations confirmations = Confirmations.system();
 
-    /** Errors go to {@link ErrorReporter}, which maps them to exit statuses. */
+    /** Stands in for the keyslot KDF while the other options are checked (it is never written). */
+    private static final KdfParameters UNBENCHMARKED = new KdfParameters.Pbkdf2(HashAlgorithm.SHA256,
+            KdfBenchmark.PBKDF2_MIN_ITERATIONS);
+
+    /**
+     * Everything that can be wrong with the arguments or the device is reported before the
+     * passphrase is asked for and before the KDF benchmark runs. Errors go to
+     * {@link ErrorReporter}, which maps them to exit statuses.
+     */
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        if (!type.equals("luks2")) {
-            throw new ExitStatus.UsageException("--type " + type + ": only luks2 volumes can be created");
+        FormatOptions checked = checkedOptions();
+        DevicePaths.check(device, "device");
+        if (header != null && Files.isDirectory(header)) {
+            throw new ExitStatus.WrongDeviceException("header " + header + " is a directory, not a header file");
         }
+        HeaderLocation location = HeaderLocation.detachedIf(header != null);
+        Luks2Formatter.Layout layout = Luks2Formatter.Layout.of(location, checked.metadataSize(), checked.keyslotsSize(),
+                checked.dataOffset(), checked.keyBytes());
+        Path headerDevice = header != null ? header : device;
+        // A detached header file is created or grown to fit; a data device must already be big enough.
+        long size = header != null ? Math.max(layout.metadataEnd(), fileSize(header)) : fileSize(device);
         try {
-            CipherSpec.parse(cipher, "--cipher");
-        } catch (io.nbdcrypt.luks.common.LuksFormatException e) {
-            throw new ExitStatus.UsageException(e.getMessage());
+            layout.checkFits(size);
+        } catch (LuksException e) {
+            throw new LuksException(headerDevice + ": " + e.getMessage());
         }
-        if (keySize != 256 && keySize != 512) {
-            throw new ExitStatus.UsageException("--key-size must be 256 or 512");
+        if (!confirmations.confirm("This will overwrite data on " + headerDevice + " irrevocably.", batch.batch)) {
+            err.println("nbdcrypt format: Operation aborted.");
+            return ExitStatus.WRONG_PARAMETERS;
         }
-        if (!Files.exists(device)) {
-            throw new ExitStatus.UsageException("device " + device + " does not exist");
-        }
-        if (!batch && passphrases.interactive()) {
-            String answer = System.console().readLine("WARNING: this overwrites data on %s irrevocably.%nAre you sure? (Type 'yes' in capital letters): ",
-                    header != null ? header : device);
-            if (!"YES".equals(answer)) {
-                err.println("nbdcrypt format: not confirmed, nothing written");
-                return ExitStatus.DECLINED;
-            }
-        }
-        FormatOptions o = options();
         try (Passphrase pass = passphrases.read(keyFile, "Enter passphrase for " + device + ": ", true)) {
+            FormatOptions o = checked.withKdf(kdf.parameters(keySize / 8), kdf.digestIterations(keySize / 8));
             if (header != null) {
-                long need = 2 * o.metadataSize() + o.keyslotsSize().orElse(FormatOptions.DEFAULT_DATA_OFFSET - 2 * o.metadataSize());
-                grow(header, need);
+                grow(header, layout.metadataEnd());
             }
-            try (BlockDevice dev = FileBlockDevice.open(header != null ? header : device, false)) {
-                Luks2Formatter.format(dev, HeaderLocation.detachedIf(header != null), o, pass, new SecureRandom()).volumeKey().close();
+            try (BlockDevice dev = FileBlockDevice.open(headerDevice, false)) {
+                Luks2Formatter.format(dev, location, o, pass, new SecureRandom()).volumeKey().close();
             }
         }
         return ExitStatus.OK;
     }
 
-    private FormatOptions options() throws ExitStatus.UsageException {
-        KdfParameters params = kdf.parameters(keySize / 8);
+    /**
+     * The options, all checked, with the KDF still to be benchmarked: {@link #UNBENCHMARKED}
+     * stands in until {@link FormatOptions#withKdf} replaces it.
+     */
+    private FormatOptions checkedOptions() throws ExitStatus.UsageException {
+        if (!type.equals("luks2")) {
+            throw new ExitStatus.UsageException("--type " + type + ": only luks2 volumes can be created");
+        }
+        try {
+            CipherSpec.parse(cipher, "--cipher");
+        } catch (LuksFormatException e) {
+            throw new ExitStatus.UsageException(e.getMessage());
+        }
+        if (keySize != 256 && keySize != 512) {
+            throw new ExitStatus.UsageException("--key-size must be 256 or 512");
+        }
+        if (!SectorSize.isValid(sectorSize)) {
+            throw new ExitStatus.UsageException("--sector-size must be " + SectorSize.allowed() + ", not " + sectorSize);
+        }
+        kdf.validate();
         long meta = metadataSize == null ? FormatOptions.DEFAULT_METADATA_SIZE : Sizes.parse(metadataSize, "--luks2-metadata-size");
         OptionalLong keyslots = keyslotsSize == null ? OptionalLong.empty()
                 : OptionalLong.of(Sizes.parse(keyslotsSize, "--luks2-keyslots-size"));
         OptionalLong offset = offsetSectors == null ? OptionalLong.empty() : OptionalLong.of(offsetSectors * 512);
-        return new FormatOptions(keySize / 8, sectorSize, meta, keyslots, offset, params,
-                kdf.digestIterations(keySize / 8), kdf.hashAlgorithm(), cipher, label, subsystem,
+        return new FormatOptions(keySize / 8, sectorSize, meta, keyslots, offset, UNBENCHMARKED,
+                KdfBenchmark.PBKDF2_MIN_ITERATIONS, kdf.hashAlgorithm(), cipher, label, subsystem,
                 Optional.ofNullable(uuid), OptionalInt.empty());
+    }
+
+    private static long fileSize(Path p) throws IOException {
+        try (BlockDevice d = FileBlockDevice.open(p, true)) {
+            return d.size();
+        } catch (NoSuchFileException e) {
+            return 0;
+        }
     }
 
     /** Creates or extends a detached header file to {@code size} bytes (sparse). */

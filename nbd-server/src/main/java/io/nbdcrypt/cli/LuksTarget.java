@@ -33,8 +33,20 @@ final class LuksTarget {
         return HeaderLocation.detachedIf(header != null);
     }
 
+    /**
+     * Checks that the device (and the header file) name disk images or block devices; every
+     * command calls this first, before asking for a passphrase.
+     */
+    void check() throws ExitStatus.WrongDeviceException {
+        DevicePaths.check(device, "device");
+        if (header != null) {
+            DevicePaths.check(header, "header");
+        }
+    }
+
     /** Opens the header file; when {@link #location()} is detached it doubles as the (header-less) data device's header. */
     BlockDevice openHeader(boolean readOnly) throws IOException {
+        check();
         return FileBlockDevice.open(headerFile(), readOnly);
     }
 
@@ -48,12 +60,17 @@ final class LuksTarget {
      * LUKS1 is refused: it is supported read-only.
      */
     Writable openForUpdate() throws IOException, ExitStatus.UsageException {
+        return openForUpdate(false);
+    }
+
+    /** {@link #openForUpdate()}, for {@code repair} without the refusal of ambiguous signatures. */
+    Writable openForUpdate(boolean repair) throws IOException, ExitStatus.UsageException {
         BlockDevice dev = openHeader(false);
         try {
             if (LuksVolumes.version(dev) != 2) {
                 throw new ExitStatus.UsageException("only LUKS2 volumes can be changed (this one is LUKS1)");
             }
-            return new Writable(dev, Luks2Volume.open(dev, location()));
+            return new Writable(dev, repair ? Luks2Volume.openForRepair(dev, location()) : Luks2Volume.open(dev, location()));
         } catch (IOException | ExitStatus.UsageException | RuntimeException e) {
             dev.close();
             throw e;

@@ -7,7 +7,9 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -63,8 +65,16 @@ final class Passphrases {
             }
             stdinUsed = true;
             raw = stdin.readAllBytes();
+        } else if (Files.isDirectory(keyFile)) {
+            throw new ExitStatus.UsageException("key file " + keyFile + " is a directory");
         } else {
-            raw = Files.readAllBytes(keyFile);
+            try {
+                raw = Files.readAllBytes(keyFile);
+            } catch (NoSuchFileException e) {
+                throw new ExitStatus.UsageException("key file " + keyFile + " does not exist");
+            } catch (AccessDeniedException e) {
+                throw new ExitStatus.UsageException("key file " + keyFile + ": permission denied");
+            }
         }
         if (raw.length == 0) {
             throw new ExitStatus.UsageException("key file " + keyFile + " is empty");

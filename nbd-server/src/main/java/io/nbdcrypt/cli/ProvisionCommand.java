@@ -96,7 +96,7 @@ public final class ProvisionCommand implements Callable<Integer> {
         DestroyReport r = p.whenDestroyed().join();
         report(r, out, reported);
         control.close();
-        return r.ok() ? ExitStatus.OK : ExitStatus.IO_ERROR;
+        return r.ok() ? ExitStatus.OK : ExitStatus.WRONG_PARAMETERS;
     }
 
     private void report(DestroyReport r, PrintStream out, AtomicBoolean reported) {

@@ -1,6 +1,7 @@
 package io.nbdcrypt.cli;
 
 import io.nbdcrypt.crypto.Passphrase;
+import io.nbdcrypt.nbd.server.ServerConfig;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -15,7 +16,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Serve the plaintext view of a LUKS2/LUKS1 volume over NBD until SIGTERM/SIGINT.",
                 "Prints nbd+unix:///?socket=PATH on stdout once listening; logs go to stderr.",
-                "On SIGTERM/SIGINT: finishes in-flight requests, flushes, closes, wipes keys."})
+                "On SIGTERM/SIGINT: finishes in-flight requests, flushes, closes, wipes keys."},
+        footer = ExitStatus.HELP_FOOTER)
 public final class ServeCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -38,6 +40,8 @@ public final class ServeCommand implements Callable<Integer> {
     boolean ephemeral;
 
     @Mixin ServeOptions serve;
+
+    @Mixin BatchMode batch;
 
     Passphrases passphrases = Passphrases.system();
 
@@ -65,11 +69,17 @@ public final class ServeCommand implements Callable<Integer> {
         if (ephemeral && (plain || keyFile != null)) {
             throw new ParameterException(spec.commandLine(), "--ephemeral makes its own key: --plain and --key-file do not apply");
         }
+        // Arguments and paths first: nothing below may cost a passphrase prompt or a KDF run in vain.
+        ServerConfig config = serve.toConfig(null);
+        DevicePaths.check(device, "device");
+        if (header != null && !ephemeral) {
+            DevicePaths.check(header, "header");
+        }
         if (!plain) {
             KeyHygiene.apply(System.err);
         }
         if (ephemeral) {
-            return ServeLoop.run(openEphemeral(), serve, serve.toConfig(null), System.out);
+            return ServeLoop.run(openEphemeral(), serve, config, System.out);
         }
         VolumeSource source = new VolumeSource(device, header, serve.readOnly);
         OpenedVolume volume;
@@ -80,6 +90,6 @@ public final class ServeCommand implements Callable<Integer> {
                 volume = new LuksVolumeOpener().open(source, passphrase);
             }
         }
-        return ServeLoop.run(volume, serve, serve.toConfig(null), System.out);
+        return ServeLoop.run(volume, serve, config, System.out);
     }
 }

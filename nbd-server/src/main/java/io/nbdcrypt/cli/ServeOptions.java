@@ -4,6 +4,7 @@ import io.nbdcrypt.nbd.server.ServerConfig;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -53,6 +54,13 @@ final class ServeOptions {
 
     ServerConfig toConfig(Path defaultSocket) {
         Path s = socket != null ? socket : defaultSocket;
+        if (s != null) {
+            Path dir = s.toAbsolutePath().getParent();
+            if (!Files.isDirectory(dir)) {
+                throw new IllegalArgumentException("--socket " + s + ": directory " + dir
+                        + (Files.exists(dir) ? " is not a directory" : " does not exist"));
+            }
+        }
         ServerConfig c = new ServerConfig(s, parseTcp(), connections, ServerConfig.defaultWorkers(),
                 io.nbdcrypt.nbd.transmission.FlowLimits.defaults(), true, ServerConfig.DEFAULT_HANDSHAKE_TIMEOUT);
         return c;

@@ -28,15 +28,17 @@ final class TestKeyCommand implements Callable<Integer> {
     @Option(names = {"-S", "--key-slot"}, paramLabel = "N", description = "Only try this keyslot.")
     Integer keySlot;
 
+    @Mixin
+    BatchMode batch;
+
     Passphrases passphrases = Passphrases.system();
 
     @Override
     public Integer call() throws Exception {
         try (BlockDevice hdr = target.openHeader(true);
-                Passphrase pass = passphrases.read(keyFile, "Enter passphrase for " + target.device + ": ", false);
-                LuksVolumes.UnlockedKey u = LuksVolumes.unlockKey(hdr, target.detachedHeader(hdr), pass,
-                        LuksTarget.slot(keySlot))) {
-            spec.commandLine().getErr().println("Key slot " + u.info().keyslot() + " unlocked.");
+                Passphrase pass = passphrases.read(keyFile, "Enter passphrase for " + target.device + ": ", false)) {
+            int slot = LuksVolumes.testKey(hdr, target.detachedHeader(hdr), pass, LuksTarget.slot(keySlot));
+            spec.commandLine().getErr().println("Key slot " + slot + " unlocked.");
             return ExitStatus.OK;
         }
     }

@@ -112,7 +112,7 @@ class ServeCommandTest {
         Path img = sparse("mine.img", 24 << 20);
         Files.write(img, new byte[] {1, 2, 3});
         var r = ExternalTool.run(java("demo", img.toString()), null, 60);
-        assertEquals(ExitStatus.IO_ERROR, r.exitCode(), r.stderr());
+        assertEquals(ExitStatus.BUSY_OR_EXISTS, r.exitCode(), r.stderr());
         assertTrue(r.stderr().contains("will not overwrite"), r.stderr());
         assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(img));
     }
@@ -213,7 +213,7 @@ class ServeCommandTest {
         Path sock = dir.resolve("rw.sock");
         var r = ExternalTool.run(java("serve", img.toString(), "--key-file", keyFile.toString(), "--socket",
                 sock.toString()), null, 120);
-        assertEquals(ExitStatus.IO_ERROR, r.exitCode(), r.stderr());
+        assertEquals(ExitStatus.WRONG_PARAMETERS, r.exitCode(), r.stderr());
         assertTrue(r.stderr().contains("--read-only") && r.stderr().contains("aes-cbc-essiv:sha256"), r.stderr());
         assertFalse(Files.exists(sock));
         assertArrayEquals(before, Files.readAllBytes(img));
@@ -227,7 +227,7 @@ class ServeCommandTest {
         Path sock = dir.resolve("w.sock");
         var r = ExternalTool.run(java("serve", img.toString(), "--key-file", wrong.toString(), "--socket",
                 sock.toString()), null, 120);
-        assertEquals(ExitStatus.WRONG_PASSPHRASE, r.exitCode(), r.stderr());
+        assertEquals(ExitStatus.BAD_PASSPHRASE, r.exitCode(), r.stderr());
         assertTrue(r.stderr().toLowerCase().contains("passphrase") || r.stderr().toLowerCase().contains("keyslot"),
                 r.stderr());
         assertFalse(Files.exists(sock));
@@ -240,7 +240,7 @@ class ServeCommandTest {
         Path sock = dir.resolve("in.sock");
         var wrong = ExternalTool.run(java("serve", img.toString(), "-d", "-", "--socket", sock.toString()),
                 "wrong".getBytes(StandardCharsets.US_ASCII), 120);
-        assertEquals(ExitStatus.WRONG_PASSPHRASE, wrong.exitCode(), wrong.stderr());
+        assertEquals(ExitStatus.BAD_PASSPHRASE, wrong.exitCode(), wrong.stderr());
         try (NbdcryptProgram.Running p = NbdcryptProgram.start(List.of("serve", img.toString(), "--key-file", "-",
                 "--socket", sock.toString()), "right".getBytes(StandardCharsets.US_ASCII), null)) {
             ExternalTool.run("nbdinfo", "--size", p.uri()).assertSuccess();

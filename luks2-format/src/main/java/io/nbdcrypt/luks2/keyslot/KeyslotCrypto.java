@@ -8,6 +8,7 @@ import io.nbdcrypt.crypto.af.AfSplitter;
 import io.nbdcrypt.crypto.kdf.KdfParameters;
 import io.nbdcrypt.crypto.kdf.PasswordKdf;
 import io.nbdcrypt.luks.common.LuksFormatException;
+import io.nbdcrypt.luks.common.NotEnoughMemoryException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
@@ -67,12 +68,12 @@ public final class KeyslotCrypto {
      * Refuses an Argon2 cost this JVM cannot pay: a header asking for more memory than the
      * heap can give would otherwise end the process with an OutOfMemoryError.
      */
-    static void checkMemory(Keyslot slot) throws LuksFormatException {
+    static void checkMemory(Keyslot slot) throws NotEnoughMemoryException {
         if (slot.kdf() instanceof KdfParameters.Argon2 a) {
             long need = (long) a.memoryKiB() * 1024;
             long room = Runtime.getRuntime().maxMemory() / 4 * 3;
             if (need > room) {
-                throw new LuksFormatException("keyslots." + slot.id() + ".kdf.memory", "argon2 needs " + a.memoryKiB()
+                throw new NotEnoughMemoryException("keyslots." + slot.id() + ".kdf.memory", "argon2 needs " + a.memoryKiB()
                         + " KiB, more than this JVM's heap allows (" + room / 1024 + " KiB); raise -Xmx to open this keyslot");
             }
         }

@@ -1,0 +1,46 @@
+package io.nbdcrypt.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The first check of a device argument, before any passphrase or KDF: it must name a disk
+ * image (regular file) or a block device. Anything else is cryptsetup's "wrong device
+ * specified" (exit 4), said in words that name the path and what it is instead.
+ */
+final class DevicePaths {
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFREG = 0100000;
+    private static final int S_IFBLK = 0060000;
+
+    private DevicePaths() {}
+
+    /**
+     * @param role what the path is for, e.g. "device" or "header"
+     * @throws ExitStatus.WrongDeviceException if {@code path} is missing, unreadable, a directory
+     *     or another kind of file
+     */
+    static void check(Path path, String role) throws ExitStatus.WrongDeviceException {
+        if (!Files.exists(path)) {
+            throw new ExitStatus.WrongDeviceException(role + " " + path + " does not exist"
+                    + (path.getParent() != null && !Files.isDirectory(path.getParent())
+                            ? " (no directory " + path.getParent() + ")" : ""));
+        }
+        if (Files.isDirectory(path)) {
+            throw new ExitStatus.WrongDeviceException(role + " " + path + " is a directory, not a disk image or block device");
+        }
+        int type;
+        try {
+            type = (Integer) Files.getAttribute(path, "unix:mode") & S_IFMT;
+        } catch (IOException | UnsupportedOperationException e) {
+            type = S_IFREG;
+        }
+        if (type != S_IFREG && type != S_IFBLK) {
+            throw new ExitStatus.WrongDeviceException(role + " " + path + " is neither a disk image nor a block device");
+        }
+        if (!Files.isReadable(path)) {
+            throw new ExitStatus.WrongDeviceException(role + " " + path + ": permission denied");
+        }
+    }
+}
