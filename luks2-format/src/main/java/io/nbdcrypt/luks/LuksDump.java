@@ -59,7 +59,7 @@ public final class LuksDump {
      * bytes to a line. The returned text is key material: print it, never log it.
      */
     public static String volumeKeyText(String headerPath, VolumeInfo info, VolumeKey key) {
-        StringBuilder s = new StringBuilder("LUKS header information for ").append(headerPath).append("\n\n");
+        StringBuilder s = new StringBuilder("LUKS header information for ").append(headerPath).append('\n');
         int dash = info.cipher().indexOf('-');
         s.append("Cipher name:   \t").append(dash < 0 ? info.cipher() : info.cipher().substring(0, dash)).append('\n');
         s.append("Cipher mode:   \t").append(dash < 0 ? "" : info.cipher().substring(dash + 1)).append('\n');
