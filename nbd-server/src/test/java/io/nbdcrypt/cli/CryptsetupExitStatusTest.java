@@ -102,6 +102,17 @@ class CryptsetupExitStatusTest {
         assertTrue(r.stderr().contains("directory " + missing + " does not exist"), r.stderr());
     }
 
+    @Test
+    void serve_headerTruncatedInsideItsAreas_refusedInWordsAsCryptsetup() throws Exception {
+        Path cut = Files.write(dir.resolve("cut.img"), java.util.Arrays.copyOf(Files.readAllBytes(volume), 200_000));
+        assertEquals(1, Cryptsetup.testPassphrase(cut, key, List.of()));
+        var r = ExternalTool.run(io.nbdcrypt.testing.NbdcryptProgram.command("serve", cut.toString(), "--key-file",
+                key.toString(), "--socket", dir.resolve("cut.sock").toString()), null, 120);
+        assertEquals(1, r.exitCode(), r.stderr());
+        assertTrue(r.stderr().contains("LUKS header refused: device: is too small") && !r.stderr().contains("Exception"),
+                r.stderr());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"format", "dump", "add-key", "change-key", "remove-key", "test-key", "repair", "serve"})
     void batchMode_acceptedByEveryCommandThatAsks(String command) {

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nbdcrypt.crypto.Passphrase;
 import io.nbdcrypt.luks.common.HeaderLocation;
 import io.nbdcrypt.luks.common.LuksFormatException;
+import io.nbdcrypt.luks.common.UnsupportedFeatureException;
 import io.nbdcrypt.luks2.Luks2HeaderReader;
 import io.nbdcrypt.luks2.Luks2Volume;
 import io.nbdcrypt.luks2.disk.HeaderCopyReader;
@@ -217,6 +218,66 @@ class HostileHeaderTest {
         assertEquals(expectedField, e.field(), e::getMessage);
         assertTrue(e.getMessage().startsWith(field.contains(": ") ? field : field + ": "), e::getMessage);
         assertFalse(e.getMessage().contains(new String(passphrase, StandardCharsets.US_ASCII)));
+    }
+
+    /** Cases cryptsetup reads too (nbdcrypt's allow-list refuses them): dump shows them, open refuses. */
+    static final java.util.Set<String> UNSUPPORTED = java.util.Set.of("segment cipher_null", "keyslot area cipher_null",
+            "segment twofish", "kdf type scrypt", "pbkdf2 999 iterations", "unknown mandatory requirement",
+            "second segment (reencryption)", "AF hash md5", "sector_size 8192", "3999 AF stripes", "digest 1 iteration",
+            "argon2id 16 KiB memory", "key_size 48");
+    /** Cases cryptsetup refuses as well: every command refuses them. */
+    static final java.util.Set<String> MALFORMED = java.util.Set.of("keyslot area past the keyslots area",
+            "overlapping keyslot areas", "json_size mismatch", "truncated JSON", "digest references keyslot 7",
+            "second segment bound to no digest", "sector_size 1000", "segment overlapping the header");
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void inspect_unsupportedListedMalformedThrown(String name, String field, RawEdit edit) throws Exception {
+        MemoryBlockDevice d = fresh();
+        edit.apply(d);
+        LuksFormatException strict = assertThrows(LuksFormatException.class,
+                () -> Luks2HeaderReader.read(d, HeaderLocation.ON_DATA_DEVICE));
+        boolean unsupported = strict instanceof UnsupportedFeatureException;
+        if (UNSUPPORTED.contains(name)) {
+            assertTrue(unsupported, name + " must be a policy refusal: " + strict.getMessage());
+        }
+        if (MALFORMED.contains(name)) {
+            assertFalse(unsupported, name + " must be malformed: " + strict.getMessage());
+        }
+        if (unsupported) {
+            var shown = Luks2HeaderReader.inspect(d, HeaderLocation.ON_DATA_DEVICE).chosen();
+            assertTrue(shown.refusals().stream().anyMatch(r -> r.field().equals(strict.field())), shown.refusals()::toString);
+            assertTrue(shown.header().isEmpty());
+        } else {
+            LuksFormatException again = assertThrows(LuksFormatException.class,
+                    () -> Luks2HeaderReader.inspect(d, HeaderLocation.ON_DATA_DEVICE));
+            assertEquals(strict.field(), again.field());
+        }
+    }
+
+    @Test
+    void read_deviceSmallerThanTheKeyslotsArea_refusedAsTooSmall() throws Exception {
+        long need = 2 * HeaderEditor.hdrSize(fresh()) + (1L << 20);
+        MemoryBlockDevice cut = new MemoryBlockDevice(java.util.Arrays.copyOf(base, (int) need - 4096));
+        LuksFormatException e = assertThrows(LuksFormatException.class,
+                () -> Luks2HeaderReader.read(cut, HeaderLocation.ON_DATA_DEVICE));
+        assertEquals("device", e.field(), e::getMessage);
+        Luks2HeaderReader.read(new MemoryBlockDevice(java.util.Arrays.copyOf(base, (int) need)), HeaderLocation.ON_DATA_DEVICE);
+    }
+
+    @Test
+    void read_primaryLostUnderSwapSignature_notAutoRecoveredButRepairable() throws Exception {
+        MemoryBlockDevice d = fresh();
+        java.util.Arrays.fill(d.bytes, 0, 4096, (byte) 0);
+        System.arraycopy("SWAPSPACE2".getBytes(StandardCharsets.US_ASCII), 0, d.bytes, 4096 - 10, 10);
+        LuksFormatException e = assertThrows(LuksFormatException.class,
+                () -> Luks2HeaderReader.read(d, HeaderLocation.ON_DATA_DEVICE));
+        assertTrue(e.getMessage().contains("ambiguous") && e.getMessage().contains("swap")
+                && e.getMessage().contains("repair"), e::getMessage);
+        Luks2Volume.openForRepair(d, HeaderLocation.ON_DATA_DEVICE).repair();
+        var loaded = Luks2HeaderReader.read(d, HeaderLocation.ON_DATA_DEVICE);
+        assertFalse(loaded.needsRepair());
+        assertFalse(new String(d.bytes, 4096 - 10, 10, StandardCharsets.US_ASCII).equals("SWAPSPACE2"));
     }
 
     @ParameterizedTest(name = "metadata size {0}")

@@ -88,6 +88,14 @@ class Luks1HostileHeaderTest {
                 c("slot material past the payload", "luks1.keyslot.0.key_material_offset", b -> b.putInt(slot0 + 40, 4090)),
                 c("slot material offset 2^32-1 sectors", "luks1.keyslot.0.key_material_offset", b -> b.putInt(slot0 + 40, -1)),
                 c("slot active marker garbage", "luks1.keyslot.0.active", b -> b.putInt(slot0, 0x12345678)),
+                // cryptsetup checks the geometry of disabled keyslots too ("LUKS keyslot N is invalid").
+                c("disabled slot 3 with 1 stripe", "luks1.keyslot.3.stripes", b -> b.putInt(208 + 3 * 48 + 44, 1)),
+                c("disabled slot 2 material inside the header", "luks1.keyslot.2.key_material_offset",
+                        b -> b.putInt(208 + 2 * 48 + 40, 1)),
+                c("disabled slot 4 material in the payload", "luks1.keyslot.4.key_material_offset",
+                        b -> b.putInt(208 + 4 * 48 + 40, b.getInt(104) - 8)),
+                c("disabled slots 5 and 6 overlapping", "luks1.keyslot.5.key_material_offset",
+                        b -> b.putInt(208 + 6 * 48 + 40, b.getInt(208 + 5 * 48 + 40) + 8)),
                 c("second slot overlapping the first", "luks1.keyslot.1.key_material_offset", b -> {
                     b.putInt(slot1, 0x00AC71F3);
                     b.putInt(slot1 + 4, 1000);
@@ -107,6 +115,31 @@ class Luks1HostileHeaderTest {
         try (Passphrase p = Passphrase.copyOf("legacy".getBytes())) {
             assertThrows(LuksFormatException.class, () -> LuksVolumes.open(d, Optional.empty(), p, OptionalInt.empty()));
         }
+    }
+
+    @Test
+    void open_deviceEndsInsideTheLastKeyslot_refusedAsTooSmall() throws Exception {
+        ByteBuffer h = ByteBuffer.wrap(base);
+        long lastEnd = 0;
+        for (int i = 0; i < 8; i++) {
+            lastEnd = Math.max(lastEnd, Integer.toUnsignedLong(h.getInt(208 + i * 48 + 40)));
+        }
+        long need = (lastEnd + (h.getInt(108) * 4000L + 511) / 512) * 512;
+        MemoryBlockDevice d = new MemoryBlockDevice(java.util.Arrays.copyOf(base, (int) need - 512));
+        LuksFormatException e = assertThrows(LuksFormatException.class, () -> Luks1Volume.open(d, HeaderLocation.ON_DATA_DEVICE));
+        assertEquals("device", e.field(), e::getMessage);
+        Luks1Volume.open(new MemoryBlockDevice(java.util.Arrays.copyOf(base, (int) need)), HeaderLocation.ON_DATA_DEVICE);
+    }
+
+    @Test
+    void inspect_policyRefusalListedMalformedThrown() throws Exception {
+        MemoryBlockDevice twofish = new MemoryBlockDevice(base.clone());
+        text(twofish.bytes, 8, 32, "twofish");
+        var i = Luks1Volume.inspect(twofish, HeaderLocation.ON_DATA_DEVICE);
+        assertEquals(List.of("luks1.cipher_mode"), i.refusals().stream().map(LuksFormatException::field).toList());
+        MemoryBlockDevice stripes = new MemoryBlockDevice(base.clone());
+        ByteBuffer.wrap(stripes.bytes).putInt(208 + 7 * 48 + 44, 3999);
+        assertThrows(LuksFormatException.class, () -> Luks1Volume.inspect(stripes, HeaderLocation.ON_DATA_DEVICE));
     }
 
     @Test

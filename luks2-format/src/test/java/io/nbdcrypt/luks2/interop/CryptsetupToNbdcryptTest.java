@@ -49,7 +49,16 @@ class CryptsetupToNbdcryptTest {
                         "--key-size", "256", "--sector-size", "512")),
                 Arguments.of("aes-xts-plain, 2048-byte sectors, 64 KiB metadata", List.of("--pbkdf", "pbkdf2",
                         "--pbkdf-force-iterations", "1000", "--cipher", "aes-xts-plain", "--sector-size", "2048",
-                        "--luks2-metadata-size", "64k", "--luks2-keyslots-size", "1m")));
+                        "--luks2-metadata-size", "64k", "--luks2-keyslots-size", "1m")),
+                // Keyslot areas as cryptsetup before 1.6 encrypted them: read (never written) by nbdcrypt.
+                Arguments.of("keyslot area aes-cbc-essiv:sha256, 128-bit", keyslotCbc("128")),
+                Arguments.of("keyslot area aes-cbc-essiv:sha256, 192-bit", keyslotCbc("192")),
+                Arguments.of("keyslot area aes-cbc-essiv:sha256, 256-bit", keyslotCbc("256")));
+    }
+
+    private static List<String> keyslotCbc(String bits) {
+        return List.of("--pbkdf", "pbkdf2", "--pbkdf-force-iterations", "1000", "--keyslot-cipher", "aes-cbc-essiv:sha256",
+                "--keyslot-key-size", bits);
     }
 
     @ParameterizedTest(name = "{0}")
