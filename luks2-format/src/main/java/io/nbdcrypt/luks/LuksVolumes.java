@@ -1,6 +1,8 @@
 package io.nbdcrypt.luks;
 
 import io.nbdcrypt.block.BlockDevice;
+import io.nbdcrypt.block.DeviceInUseException;
+import io.nbdcrypt.block.DeviceLock;
 import io.nbdcrypt.block.EncryptedVolume;
 import io.nbdcrypt.block.FileBlockDevice;
 import io.nbdcrypt.crypto.Passphrase;
@@ -61,11 +63,32 @@ public final class LuksVolumes {
      */
     public static Opened open(Path device, Optional<Path> detachedHeader, Passphrase passphrase, boolean readOnly)
             throws IOException {
-        BlockDevice data = FileBlockDevice.open(device, readOnly);
+        return open(device, detachedHeader, passphrase, readOnly, DeviceLock.NONE);
+    }
+
+    /**
+     * {@link #open(Path, Optional, Passphrase, boolean)} holding {@code lock} on the data device
+     * and on the detached header for as long as the returned device is open.
+     *
+     * @throws DeviceInUseException if another program holds a conflicting lock on either
+     */
+    public static Opened open(Path device, Optional<Path> detachedHeader, Passphrase passphrase, boolean readOnly,
+            DeviceLock lock) throws IOException {
+        BlockDevice data = FileBlockDevice.open(device, readOnly, lock);
         try {
             if (detachedHeader.isPresent()) {
-                try (BlockDevice header = FileBlockDevice.open(detachedHeader.get(), true)) {
-                    return open(data, Optional.of(header), passphrase, OptionalInt.empty());
+                BlockDevice header = FileBlockDevice.open(detachedHeader.get(), true, lock);
+                boolean held = false;
+                try {
+                    // With a lock, the header stays open (and locked) until the volume is closed.
+                    BlockDevice served = lock == DeviceLock.NONE ? data : new WithHeldHeader(data, header);
+                    Opened opened = open(served, Optional.of(header), passphrase, OptionalInt.empty());
+                    held = lock != DeviceLock.NONE;
+                    return opened;
+                } finally {
+                    if (!held) {
+                        header.close();
+                    }
                 }
             }
             return open(data, Optional.empty(), passphrase, OptionalInt.empty());

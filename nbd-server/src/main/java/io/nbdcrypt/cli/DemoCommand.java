@@ -1,6 +1,7 @@
 package io.nbdcrypt.cli;
 
 import io.nbdcrypt.block.BlockDevice;
+import io.nbdcrypt.block.DeviceLock;
 import io.nbdcrypt.block.FileBlockDevice;
 import io.nbdcrypt.crypto.Passphrase;
 import io.nbdcrypt.crypto.SecretBytes;
@@ -100,7 +101,7 @@ public final class DemoCommand implements Callable<Integer> {
             Files.write(Files.createFile(keyFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))),
                     hex);
             FormatOptions options = FormatOptions.defaults(new KdfParameters.Pbkdf2(HashAlgorithm.SHA256, 1000));
-            try (BlockDevice dev = FileBlockDevice.open(image, false)) {
+            try (BlockDevice dev = FileBlockDevice.open(image, false, DeviceLock.EXCLUSIVE)) {
                 Luks2Formatter.format(dev, HeaderLocation.ON_DATA_DEVICE, options, passphrase, random).volumeKey().close();
             }
             out.println("formatted " + image + " as LUKS2 (" + size + " bytes); passphrase in " + keyFile

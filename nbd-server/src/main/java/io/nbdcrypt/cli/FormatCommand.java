@@ -1,6 +1,7 @@
 package io.nbdcrypt.cli;
 
 import io.nbdcrypt.block.BlockDevice;
+import io.nbdcrypt.block.DeviceLock;
 import io.nbdcrypt.block.FileBlockDevice;
 import io.nbdcrypt.crypto.Passphrase;
 import io.nbdcrypt.crypto.kdf.HashAlgorithm;
@@ -116,17 +117,24 @@ final class FormatCommand implements Callable<Integer> {
         } catch (LuksException e) {
             throw new LuksException(headerDevice + ": " + e.getMessage());
         }
-        if (!confirmations.confirm("This will overwrite data on " + headerDevice + " irrevocably.", batch.batch)) {
-            err.println("nbdcrypt format: Operation aborted.");
-            return ExitStatus.WRONG_PARAMETERS;
-        }
-        try (Passphrase pass = passphrases.read(keyFile, "Enter passphrase for " + device + ": ", true)) {
-            FormatOptions o = checked.withKdf(kdf.parameters(keySize / 8), kdf.digestIterations(keySize / 8));
-            if (header != null) {
-                grow(header, layout.metadataEnd());
+        // A data device is locked before anything is asked; a header file once it exists.
+        BlockDevice dev = header == null ? openExclusively(device) : null;
+        try {
+            if (!confirmations.confirm("This will overwrite data on " + headerDevice + " irrevocably.", batch.batch)) {
+                err.println("nbdcrypt format: Operation aborted.");
+                return ExitStatus.WRONG_PARAMETERS;
             }
-            try (BlockDevice dev = FileBlockDevice.open(headerDevice, false)) {
+            if (dev == null) {
+                grow(header, layout.metadataEnd());
+                dev = openExclusively(header);
+            }
+            try (Passphrase pass = passphrases.read(keyFile, "Enter passphrase for " + device + ": ", true)) {
+                FormatOptions o = checked.withKdf(kdf.parameters(keySize / 8), kdf.digestIterations(keySize / 8));
                 Luks2Formatter.format(dev, location, o, pass, new SecureRandom()).volumeKey().close();
+            }
+        } finally {
+            if (dev != null) {
+                dev.close();
             }
         }
         return ExitStatus.OK;
@@ -159,6 +167,11 @@ final class FormatCommand implements Callable<Integer> {
         return new FormatOptions(keySize / 8, sectorSize, meta, keyslots, offset, UNBENCHMARKED,
                 KdfBenchmark.PBKDF2_MIN_ITERATIONS, kdf.hashAlgorithm(), cipher, label, subsystem,
                 Optional.ofNullable(uuid), OptionalInt.empty());
+    }
+
+    /** @throws io.nbdcrypt.block.DeviceInUseException if a server or another command has it open */
+    private static BlockDevice openExclusively(Path p) throws IOException {
+        return FileBlockDevice.open(p, false, DeviceLock.EXCLUSIVE);
     }
 
     private static long fileSize(Path p) throws IOException {

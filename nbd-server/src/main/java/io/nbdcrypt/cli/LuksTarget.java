@@ -1,6 +1,7 @@
 package io.nbdcrypt.cli;
 
 import io.nbdcrypt.block.BlockDevice;
+import io.nbdcrypt.block.DeviceLock;
 import io.nbdcrypt.block.FileBlockDevice;
 import io.nbdcrypt.luks.LuksVolumes;
 import io.nbdcrypt.luks.common.HeaderLocation;
@@ -44,10 +45,17 @@ final class LuksTarget {
         }
     }
 
-    /** Opens the header file; when {@link #location()} is detached it doubles as the (header-less) data device's header. */
+    /**
+     * Opens the header file; when {@link #location()} is detached it doubles as the
+     * (header-less) data device's header. Readers share it, writers hold it alone, for as
+     * long as it is open, as cryptsetup's users expect: no keyslot changes under a running
+     * {@code serve}, no dump of a header half written.
+     *
+     * @throws io.nbdcrypt.block.DeviceInUseException if another program holds a conflicting lock
+     */
     BlockDevice openHeader(boolean readOnly) throws IOException {
         check();
-        return FileBlockDevice.open(headerFile(), readOnly);
+        return FileBlockDevice.open(headerFile(), readOnly, readOnly ? DeviceLock.SHARED : DeviceLock.EXCLUSIVE);
     }
 
     /** {@code header} as the optional detached header argument of {@link LuksVolumes}. */

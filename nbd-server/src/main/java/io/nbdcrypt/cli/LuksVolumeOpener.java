@@ -21,7 +21,7 @@ public final class LuksVolumeOpener implements VolumeOpener {
             throw new IOException("a LUKS volume needs a passphrase");
         }
         LuksVolumes.Opened opened = LuksVolumes.open(source.device(), Optional.ofNullable(source.header()),
-                passphrase, source.readOnly());
+                passphrase, source.readOnly(), source.lock());
         return new OpenedVolume(opened.device(), describe(opened.info()));
     }
 

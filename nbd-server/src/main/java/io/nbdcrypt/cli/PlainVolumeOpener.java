@@ -11,7 +11,7 @@ public final class PlainVolumeOpener implements VolumeOpener {
         if (passphrase != null || source.header() != null) {
             throw new IOException("--plain serves the raw device: --key-file and --header do not apply");
         }
-        FileBlockDevice d = FileBlockDevice.open(source.device(), source.readOnly());
+        FileBlockDevice d = FileBlockDevice.open(source.device(), source.readOnly(), source.lock());
         return new OpenedVolume(d, "plain " + source.device().getFileName());
     }
 }
