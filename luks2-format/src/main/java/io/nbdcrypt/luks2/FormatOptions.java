@@ -2,9 +2,11 @@ package io.nbdcrypt.luks2;
 
 import io.nbdcrypt.crypto.kdf.HashAlgorithm;
 import io.nbdcrypt.crypto.kdf.KdfParameters;
+import io.nbdcrypt.luks.common.Printable;
 import io.nbdcrypt.luks.common.SectorSize;
 import io.nbdcrypt.luks2.disk.BinaryHeader;
 import io.nbdcrypt.luks2.disk.HeaderCopyReader;
+import io.nbdcrypt.luks2.segment.CipherSpec;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
@@ -44,6 +46,10 @@ public record FormatOptions(int keyBytes, int sectorSize, long metadataSize, Opt
         }
         if (!SectorSize.isValid(sectorSize)) {
             throw new IllegalArgumentException("sector size must be " + SectorSize.allowed() + ", got " + sectorSize);
+        }
+        if (!CipherSpec.ALLOWED.contains(cipher)) {
+            throw new IllegalArgumentException("cipher '" + Printable.of(cipher) + "' is refused (allowed: "
+                    + String.join(", ", CipherSpec.ALLOWED) + ")");
         }
         if (!HeaderCopyReader.HDR_SIZES.contains(metadataSize)) {
             throw new IllegalArgumentException("metadata size must be a power of two from 16 KiB to 4 MiB, got " + metadataSize);

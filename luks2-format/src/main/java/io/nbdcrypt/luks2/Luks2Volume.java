@@ -172,6 +172,11 @@ public final class Luks2Volume {
         throw new WrongPassphraseException("keyslot " + id + " does not open with this passphrase");
     }
 
+    /** The keyslots that hold the data segment's key (removing the last of them makes the volume unusable). */
+    public List<Integer> segmentKeyslots() {
+        return header.segmentDigest().keyslots();
+    }
+
     /** Whether {@code volumeKey} is this volume's key (by the segment digest). */
     public boolean isVolumeKey(VolumeKey volumeKey) {
         return DigestVerifier.matches(header.segmentDigest(), volumeKey);

@@ -9,11 +9,9 @@ import io.nbdcrypt.crypto.kdf.KdfBenchmark;
 import io.nbdcrypt.crypto.kdf.KdfParameters;
 import io.nbdcrypt.luks.common.HeaderLocation;
 import io.nbdcrypt.luks.common.LuksException;
-import io.nbdcrypt.luks.common.LuksFormatException;
 import io.nbdcrypt.luks.common.SectorSize;
 import io.nbdcrypt.luks2.FormatOptions;
 import io.nbdcrypt.luks2.Luks2Formatter;
-import io.nbdcrypt.luks2.segment.CipherSpec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.RandomAccessFile;
@@ -147,11 +145,6 @@ final class FormatCommand implements Callable<Integer> {
     private FormatOptions checkedOptions() throws ExitStatus.UsageException {
         if (!type.equals("luks2")) {
             throw new ExitStatus.UsageException("--type " + type + ": only luks2 volumes can be created");
-        }
-        try {
-            CipherSpec.parse(cipher, "--cipher");
-        } catch (LuksFormatException e) {
-            throw new ExitStatus.UsageException(e.getMessage());
         }
         if (keySize != 256 && keySize != 512) {
             throw new ExitStatus.UsageException("--key-size must be 256 or 512");

@@ -44,7 +44,7 @@ final class RemoveKeyCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         try (LuksTarget.Writable w = target.openForUpdate()) {
             int slot = keySlot != null ? keySlot : slotOpenedBy(w.volume());
-            List<Integer> bound = w.volume().header().segmentDigest().keyslots();
+            List<Integer> bound = w.volume().segmentKeyslots();
             if (bound.size() == 1 && bound.contains(slot) && !confirmations.confirm(
                     "This is the last keyslot. Device will become unusable after purging this key.", batch.batch)) {
                 throw new ExitStatus.NotConfirmedException("Operation aborted, the keyslot was NOT wiped.");
