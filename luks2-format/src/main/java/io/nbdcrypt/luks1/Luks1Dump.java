@@ -22,11 +22,8 @@ public final class Luks1Dump {
         s.append("MK bits:       \t").append(Integer.toUnsignedLong(f.keyBytes() * 8)).append('\n');
         s.append("MK digest:     \t");
         hex(s, f.mkDigest(), 0, 20);
-        s.append("\nMK salt:       \t");
-        hex(s, f.mkDigestSalt(), 0, 16);
-        s.append("\n               \t");
-        hex(s, f.mkDigestSalt(), 16, 16);
         s.append('\n');
+        salt(s, "MK salt:       \t", "               \t", f.mkDigestSalt());
         s.append("MK iterations: \t").append(f.mkDigestIterations()).append('\n');
         s.append("UUID:          \t").append(f.uuid()).append("\n\n");
         for (Luks1Fields.RawSlot k : f.slots()) {
@@ -36,16 +33,21 @@ public final class Luks1Dump {
             }
             s.append("Key Slot ").append(k.id()).append(": ENABLED\n");
             s.append("\tIterations:         \t").append(k.iterations()).append('\n');
-            s.append("\tSalt:               \t");
-            hex(s, k.salt(), 0, 16);
-            s.append("\n\t                      \t");
-            hex(s, k.salt(), 16, 16);
-            s.append('\n');
+            salt(s, "\tSalt:               \t", "\t                      \t", k.salt());
             s.append("\tKey material offset:\t").append(k.materialSectors()).append('\n');
             s.append("\tAF stripes:            \t").append(k.stripes()).append('\n');
         }
         RefusalReport.append(s, h.refusals());
         return s.toString();
+    }
+
+    /** A 32-byte salt as cryptsetup prints it: two lines of 16 bytes. */
+    private static void salt(StringBuilder s, String first, String second, byte[] salt) {
+        s.append(first);
+        hex(s, salt, 0, 16);
+        s.append('\n').append(second);
+        hex(s, salt, 16, 16);
+        s.append('\n');
     }
 
     private static void hex(StringBuilder s, byte[] b, int off, int len) {
