@@ -1,11 +1,10 @@
 package io.nbdcrypt.nbd.transmission;
 
-import static io.nbdcrypt.nbd.wire.NbdProtocol.*;
-
 import io.nbdcrypt.block.BlockDevice;
 import io.nbdcrypt.nbd.backend.Export;
 import io.nbdcrypt.nbd.codec.NbdReply;
 import io.nbdcrypt.nbd.codec.NbdRequest;
+import io.nbdcrypt.nbd.wire.CommandFlag;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.io.IOException;
@@ -23,39 +22,49 @@ final class CommandExecutor {
 
     private final Export export;
     private final BlockDevice device;
+    private final Negotiated negotiated;
     private final boolean structured;
+    private final int maxPayload;
     private final ByteBufAllocator alloc;
 
     CommandExecutor(Export export, boolean structuredReplies, ByteBufAllocator alloc) {
+        this(export, Negotiated.replies(structuredReplies), FlowLimits.DEFAULT_MAX_PAYLOAD, alloc);
+    }
+
+    /** @param maxPayload the advertised maximum payload, which bounds a block status reply too */
+    CommandExecutor(Export export, Negotiated negotiated, int maxPayload, ByteBufAllocator alloc) {
         this.export = export;
         this.device = export.device();
-        this.structured = structuredReplies;
+        this.negotiated = negotiated;
+        this.structured = negotiated.structuredReplies();
+        this.maxPayload = maxPayload;
         this.alloc = alloc;
     }
 
     NbdReply execute(NbdRequest r) {
         try {
             return switch (r.type()) {
-                case CMD_READ -> read(r);
-                case CMD_WRITE -> {
+                case READ -> read(r);
+                case WRITE -> {
                     // The payload is released right after: the device may encrypt it in place.
                     device.writeConsuming(r.offset(), nioView(r.payload()));
                     yield afterWrite(r);
                 }
-                case CMD_FLUSH -> {
+                case FLUSH -> {
                     device.flush();
                     yield success(r);
                 }
-                case CMD_TRIM -> {
+                case TRIM -> {
                     device.trim(r.offset(), r.length());
                     yield afterWrite(r);
                 }
-                case CMD_WRITE_ZEROES -> {
-                    boolean mayTrim = export.allowDiscards() && (r.flags() & CMD_FLAG_NO_HOLE) == 0;
+                case WRITE_ZEROES -> {
+                    boolean mayTrim = export.allowDiscards() && !r.has(CommandFlag.NO_HOLE);
                     device.writeZeroes(r.offset(), r.length(), mayTrim);
                     yield afterWrite(r);
                 }
-                default -> throw new IllegalArgumentException("unexpected command after validation");
+                case BLOCK_STATUS, DISC, CACHE, RESIZE ->
+                        throw new IllegalArgumentException(r.type() + " is not executed here");
             };
         } catch (Exception | Error e) {
             // Errors too (an AssertionError from the device layer, a StackOverflowError): a request
@@ -70,8 +79,8 @@ final class CommandExecutor {
 
     /** The reply for a request refused by the validator (or the server), simple or structured as negotiated. */
     static NbdReply errorReply(long cookie, NbdError err, boolean structured) {
-        return structured ? new NbdReply.Error(cookie, err.errno(), err.message())
-                : new NbdReply.Simple(cookie, err.errno(), null);
+        return structured ? new NbdReply.Error(cookie, err.errno().code(), err.message())
+                : new NbdReply.Simple(cookie, err.errno().code(), null);
     }
 
     private NbdReply read(NbdRequest r) throws IOException {
@@ -90,7 +99,7 @@ final class CommandExecutor {
 
     /** FUA: the data must be durable before the reply goes out. */
     private NbdReply afterWrite(NbdRequest r) throws IOException {
-        if ((r.flags() & CMD_FLAG_FUA) != 0) {
+        if (r.has(CommandFlag.FUA)) {
             device.flush();
         }
         return success(r);

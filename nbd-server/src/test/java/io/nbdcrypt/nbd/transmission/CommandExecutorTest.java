@@ -6,7 +6,8 @@ import io.nbdcrypt.block.BlockDevice;
 import io.nbdcrypt.nbd.backend.Export;
 import io.nbdcrypt.nbd.codec.NbdReply;
 import io.nbdcrypt.nbd.codec.NbdRequest;
-import io.nbdcrypt.nbd.wire.NbdProtocol;
+import io.nbdcrypt.nbd.wire.CommandFlags;
+import io.nbdcrypt.nbd.wire.CommandType;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
@@ -30,7 +31,7 @@ class CommandExecutorTest {
     void execute_deviceThrowsAnError_repliesEioInsteadOfLosingTheRequest() {
         Export export = new Export("", "", new BrokenFlushDevice(), false, false);
         CommandExecutor executor = new CommandExecutor(export, false, UnpooledByteBufAllocator.DEFAULT);
-        NbdReply reply = executor.execute(new NbdRequest(0, NbdProtocol.CMD_FLUSH, 42, 0, 0, null, false));
+        NbdReply reply = executor.execute(new NbdRequest(CommandFlags.NONE, CommandType.FLUSH, 42, 0, 0, null, false));
         NbdReply.Simple simple = (NbdReply.Simple) reply;
         assertEquals(42, simple.cookie());
         assertEquals(5, simple.error()); // EIO
