@@ -12,6 +12,7 @@ import io.nbdcrypt.nbd.codec.HandshakeMessage.OptionTooLarge;
 import io.nbdcrypt.nbd.codec.HandshakeReply;
 import io.nbdcrypt.nbd.codec.HandshakeReply.OptionReply;
 import io.nbdcrypt.nbd.transmission.NbdMetrics;
+import io.nbdcrypt.nbd.transmission.Negotiated;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -38,6 +39,11 @@ import java.util.logging.Logger;
  *
  * <p>While the client does not read our replies the channel stops being writable; reading
  * then stops too, so option floods cannot grow the outbound buffer without bound.
+ *
+ * <p>Timeouts ({@link HandshakeLimits}): a client silent for longer than the idle limit, or not
+ * done by the deadline, is cut (counted as a handshake timeout and, as before, a protocol error). Warnings
+ * about cut and malformed handshakes go through a {@link ConnectionLog}, so a flood of them
+ * costs a few log lines, not thousands.
  */
 public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = Logger.getLogger(HandshakeHandler.class.getName());
@@ -46,35 +52,85 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     private final ExportRegistry exports;
     private final int maxPayload;
     private final NbdMetrics metrics;
+    private final ConnectionLog log;
     private final TransmissionStarter starter;
-    private final Duration timeout;
+    private final HandshakeLimits limits;
     private ScheduledFuture<?> deadline;
+    private ScheduledFuture<?> idleTimer;
     private SessionState session = new SessionState(false, false);
     private boolean flagsSeen;
     private boolean done;
 
     /**
-     * @param timeout the whole negotiation must finish within this (a deadline, not an idle
-     *                timer: trickling bytes does not extend it)
+     * A handler whose whole negotiation must finish within {@code timeout}, with no shorter
+     * idle limit, logging every failure of its own.
      */
     public HandshakeHandler(ExportRegistry exports, int maxPayload, Duration timeout, NbdMetrics metrics,
             TransmissionStarter starter) {
+        this(exports, maxPayload, new HandshakeLimits(timeout, timeout), metrics, new ConnectionLog(LOG), starter);
+    }
+
+    /**
+     * @param limits  idle limit and deadline for the negotiation
+     * @param log     the server's rate-limited log of failed handshakes
+     * @param starter installs the transmission phase once an export is chosen
+     */
+    public HandshakeHandler(ExportRegistry exports, int maxPayload, HandshakeLimits limits, NbdMetrics metrics,
+            ConnectionLog log, TransmissionStarter starter) {
         this.exports = exports;
-        this.timeout = timeout;
+        this.limits = limits;
         this.maxPayload = maxPayload;
         this.metrics = metrics;
+        this.log = log;
         this.starter = starter;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        deadline = ctx.executor().schedule(() -> {
-            if (!done) {
-                fail(ctx, "negotiation not finished within " + timeout.toSeconds() + " s");
-            }
-        }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        deadline = ctx.executor().schedule(() -> timeOut(ctx, "negotiation not finished within "
+                + limits.deadline().toSeconds() + " s"), limits.deadline().toMillis(), TimeUnit.MILLISECONDS);
+        restartIdleTimer(ctx);
         ctx.writeAndFlush(new HandshakeReply.ServerGreeting(FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES));
         ctx.fireChannelActive();
+    }
+
+    /** The decoder passes this on after every socket read, even one too short to decode: bytes arrived. */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (!done) {
+            restartIdleTimer(ctx);
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    private void restartIdleTimer(ChannelHandlerContext ctx) {
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+        }
+        idleTimer = ctx.executor().schedule(() -> timeOut(ctx, "client silent for " + limits.idle().toMillis()
+                + " ms during negotiation"), limits.idle().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void timeOut(ChannelHandlerContext ctx, String why) {
+        if (done) {
+            return;
+        }
+        stop();
+        metrics.handshakeTimedOut();
+        metrics.protocolError();
+        log.warn(ConnectionLog.Kind.TIMED_OUT, () -> ctx.channel() + ": handshake cut: " + why);
+        ctx.close();
+    }
+
+    /** Negotiation is over, one way or another: no more timers. */
+    private void stop() {
+        done = true;
+        if (deadline != null) {
+            deadline.cancel(false);
+        }
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+        }
     }
 
     @Override
@@ -128,7 +184,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
                 }
             }
             case OPT_ABORT -> {
-                done = true;
+                stop();
                 ctx.writeAndFlush(new OptionReply(option, REP_ACK, new byte[0]))
                         .addListener(ChannelFutureListener.CLOSE);
             }
@@ -192,12 +248,11 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void enterTransmission(ChannelHandlerContext ctx, Export export) {
-        done = true;
-        deadline.cancel(false);
+        stop();
         // The handshake may have paused reading behind unread option replies; only it resumes that.
         ctx.channel().config().setAutoRead(true);
         ctx.flush();
-        starter.start(ctx, export, session.structuredReplies());
+        starter.start(ctx, export, Negotiated.replies(session.structuredReplies()));
     }
 
     private void ack(ChannelHandlerContext ctx, int option) {
@@ -212,9 +267,9 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void fail(ChannelHandlerContext ctx, String why) {
-        done = true;
+        stop();
         metrics.protocolError();
-        LOG.warning(() -> ctx.channel() + ": handshake failed: " + why + "; closing");
+        log.warn(ConnectionLog.Kind.PROTOCOL_ERROR, () -> ctx.channel() + ": handshake failed: " + why + "; closing");
         ctx.close();
     }
 
@@ -227,10 +282,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     /** A client that leaves mid-negotiation is not a protocol error 60 s later. */
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        done = true;
-        if (deadline != null) {
-            deadline.cancel(false);
-        }
+        stop();
         ctx.fireChannelInactive();
     }
 

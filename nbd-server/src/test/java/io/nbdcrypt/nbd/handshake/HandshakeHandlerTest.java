@@ -17,6 +17,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -49,7 +51,8 @@ class HandshakeHandlerTest {
         registry = ExportRegistry.of(new Export("disk", "test disk", FileBlockDevice.open(img, false), false, false));
         ch = new EmbeddedChannel(new HandshakeDecoder(1024), new HandshakeEncoder(),
                 new HandshakeHandler(registry, 32 << 20, java.time.Duration.ofSeconds(60), new NbdMetrics(),
-                        (ctx, export, structured) -> started.add(export.name() + (structured ? "+structured" : ""))));
+                        (ctx, export, negotiated) -> started.add(export.name()
+                                + (negotiated.structuredReplies() ? "+structured" : ""))));
         assertEquals(GREETING.replace(" ", ""), out());
     }
 
@@ -191,6 +194,55 @@ class HandshakeHandlerTest {
     void badOptionMagic_closes() {
         in("00000003 4e42444d41474943 00000007 00000000");
         assertFalse(ch.isActive());
+    }
+
+    /**
+     * The idle limit counts from the last bytes received, even bytes too few to decode: a client
+     * that stops halfway through an option header is cut once it has been silent that long,
+     * long before the deadline, and counted as a handshake timeout.
+     */
+    @Test
+    void idleLimit_clientStopsMidOptionHeader_cutAfterTheIdleLimitNotTheDeadline() {
+        NbdMetrics metrics = new NbdMetrics();
+        EmbeddedChannel c = new EmbeddedChannel(new HandshakeDecoder(1024), new HandshakeEncoder(),
+                new HandshakeHandler(registry, 32 << 20, new HandshakeLimits(Duration.ofSeconds(5), Duration.ofSeconds(60)),
+                        metrics, new ConnectionLog(java.util.logging.Logger.getLogger("test")), (ctx, e, n) -> {}));
+        c.freezeTime();
+        try {
+            c.writeInbound(Unpooled.wrappedBuffer(bytes("00000003 4948415645")));   // flags, 5 bytes of IHAVEOPT
+            c.advanceTimeBy(4, TimeUnit.SECONDS);
+            c.runScheduledPendingTasks();
+            assertTrue(c.isActive());
+            c.writeInbound(Unpooled.wrappedBuffer(bytes("4f")));   // one more byte: the silence starts over
+            c.advanceTimeBy(4, TimeUnit.SECONDS);
+            c.runScheduledPendingTasks();
+            assertTrue(c.isActive(), "cut although it sent a byte 4 s ago");
+            c.advanceTimeBy(2, TimeUnit.SECONDS);
+            c.runScheduledPendingTasks();
+            assertFalse(c.isActive(), "a client silent for 6 s mid-header still holds its connection");
+            assertEquals(1, metrics.handshakeTimeouts());
+        } finally {
+            c.finishAndReleaseAll();
+        }
+    }
+
+    /** Once in transmission no handshake timer may fire: an established client idles as long as it likes. */
+    @Test
+    void idleLimit_afterGo_connectionIsNeverCut() {
+        NbdMetrics metrics = new NbdMetrics();
+        EmbeddedChannel c = new EmbeddedChannel(new HandshakeDecoder(1024), new HandshakeEncoder(),
+                new HandshakeHandler(registry, 32 << 20, new HandshakeLimits(Duration.ofSeconds(5), Duration.ofSeconds(60)),
+                        metrics, new ConnectionLog(java.util.logging.Logger.getLogger("test")), (ctx, e, n) -> {}));
+        c.freezeTime();
+        try {
+            c.writeInbound(Unpooled.wrappedBuffer(bytes("00000003" + OPT + "00000007 00000006 00000000 0000")));
+            c.advanceTimeBy(3600, TimeUnit.SECONDS);
+            c.runScheduledPendingTasks();
+            assertTrue(c.isActive());
+            assertEquals(0, metrics.handshakeTimeouts());
+        } finally {
+            c.finishAndReleaseAll();
+        }
     }
 
     @Test
