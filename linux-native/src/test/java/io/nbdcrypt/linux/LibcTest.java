@@ -78,4 +78,30 @@ class LibcTest {
         assertEquals(major, LockHolders.major(dev));
         assertEquals(minor, LockHolders.minor(dev));
     }
+
+    /** A file with data at [1 MiB, +4 KiB) and [3 MiB, +8 KiB) of 4 MiB, the rest never written. */
+    @Test
+    void lseek_sparseFile_findsDataAndHolesThenEnxioPastTheLastData() throws IOException {
+        Path f = dir.resolve("sparse");
+        try (var ch = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(new byte[4096]).put(0, (byte) 1), 1 << 20);
+            ch.write(java.nio.ByteBuffer.wrap(new byte[8192]).put(0, (byte) 1), 3 << 20);
+            ch.truncate(4 << 20);
+            ch.write(java.nio.ByteBuffer.wrap(new byte[1]), (4 << 20) - 1);
+        }
+        int fd = Libc.open(f, Libc.O_RDONLY);
+        try {
+            assertEquals(1 << 20, Libc.lseek(fd, 0, Libc.SEEK_DATA, f.toString()));
+            assertEquals((1 << 20) + 4096, Libc.lseek(fd, 1 << 20, Libc.SEEK_HOLE, f.toString()));
+            assertEquals(3 << 20, Libc.lseek(fd, (1 << 20) + 4096, Libc.SEEK_DATA, f.toString()));
+            assertEquals(0, Libc.lseek(fd, 0, Libc.SEEK_HOLE, f.toString()));
+            NativeException e = assertThrows(NativeException.class,
+                    () -> Libc.lseek(fd, 4 << 20, Libc.SEEK_DATA, f.toString()));
+            assertEquals(Errno.ENXIO, e.errno());
+            assertTrue(e.getMessage().contains("SEEK_DATA") && e.getMessage().contains(f.toString()), e.getMessage());
+        } finally {
+            Libc.close(fd);
+        }
+    }
 }

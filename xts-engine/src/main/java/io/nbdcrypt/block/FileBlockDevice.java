@@ -12,6 +12,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -81,7 +82,8 @@ public final class FileBlockDevice implements BlockDevice {
         int fd = -1;
         try {
             boolean regular = Files.isRegularFile(path);
-            if (Linux.available() && (!regular || !readOnly || lock != DeviceLock.NONE)) {
+            // Our own descriptor even for a read-only image: lseek(SEEK_DATA) maps its holes.
+            if (Linux.available()) {
                 fd = openOwnDescriptor(path, readOnly, !regular && lock == DeviceLock.EXCLUSIVE);
             } else if (lock != DeviceLock.NONE) {
                 throw new IOException("cannot lock " + path + " without native access (" + Linux.unavailableReason() + ")");
@@ -221,6 +223,16 @@ public final class FileBlockDevice implements BlockDevice {
             write(offset + done, ZEROES.duplicate().limit(n));
             done += n;
         }
+    }
+
+    /** Holes as the file system reports them ({@code lseek SEEK_DATA/SEEK_HOLE}); all data without native access. */
+    @Override
+    public List<Extent> extents(long offset, long length, int maxExtents) throws IOException {
+        checkRange(offset, length);
+        if (fd < 0) {
+            return List.of(new Extent(offset, length, false));
+        }
+        return FileExtents.of(fd, path.toString(), offset, length, maxExtents);
     }
 
     @Override
