@@ -11,6 +11,7 @@ import io.nbdcrypt.nbd.codec.HandshakeMessage.OptionRequest;
 import io.nbdcrypt.nbd.codec.HandshakeMessage.OptionTooLarge;
 import io.nbdcrypt.nbd.codec.HandshakeReply;
 import io.nbdcrypt.nbd.codec.HandshakeReply.OptionReply;
+import io.nbdcrypt.nbd.transmission.MetaContext;
 import io.nbdcrypt.nbd.transmission.NbdMetrics;
 import io.nbdcrypt.nbd.transmission.Negotiated;
 import io.netty.channel.ChannelFutureListener;
@@ -23,6 +24,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.Set;
 import java.util.logging.Logger;
 
 /**
@@ -30,7 +32,8 @@ import java.util.logging.Logger;
  *
  * <p>Sends the greeting (FIXED_NEWSTYLE | NO_ZEROES), checks the client flags (a client that
  * does not speak fixed newstyle, or sets unknown flags, is disconnected as the spec requires),
- * then answers options: EXPORT_NAME, GO, INFO, LIST, ABORT, STRUCTURED_REPLY; STARTTLS gets
+ * then answers options: EXPORT_NAME, GO, INFO, LIST, ABORT, STRUCTURED_REPLY, LIST_META_CONTEXT
+ * and SET_META_CONTEXT (after STRUCTURED_REPLY; see {@link MetaContextRequest}); STARTTLS gets
  * NBD_REP_ERR_POLICY (TLS is not offered: local sockets only); every other option gets
  * NBD_REP_ERR_UNSUP and negotiation continues. Malformed option data gets NBD_REP_ERR_INVALID,
  * oversized data NBD_REP_ERR_TOO_BIG, an unknown export NBD_REP_ERR_UNKNOWN. Only a bad
@@ -188,6 +191,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
                 ctx.writeAndFlush(new OptionReply(option, REP_ACK, new byte[0]))
                         .addListener(ChannelFutureListener.CLOSE);
             }
+            case OPT_LIST_META_CONTEXT, OPT_SET_META_CONTEXT -> metaContext(ctx, option, data);
             case OPT_STARTTLS -> reply(ctx, option, REP_ERR_POLICY,
                     "TLS is not offered: this server listens on local sockets only");
             default -> reply(ctx, option, REP_ERR_UNSUP, optionName(option) + " is not supported");
@@ -233,6 +237,45 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * LIST_META_CONTEXT replies with the matching contexts (id 0, as the spec asks for listings);
+     * SET_META_CONTEXT with the selected ones and their ids, replacing any earlier selection,
+     * which a failure clears.
+     */
+    private void metaContext(ChannelHandlerContext ctx, int option, byte[] data) {
+        boolean setting = option == OPT_SET_META_CONTEXT;
+        if (setting) {
+            session = session.withMetaContexts(null, Set.of());
+        }
+        if (!session.structuredReplies()) {
+            reply(ctx, option, REP_ERR_INVALID, optionName(option) + " needs NBD_OPT_STRUCTURED_REPLY first");
+            return;
+        }
+        MetaContextRequest request;
+        Set<MetaContext> found;
+        try {
+            request = MetaContextRequest.parse(data);
+            found = request.matches(!setting);
+        } catch (IllegalArgumentException e) {
+            reply(ctx, option, REP_ERR_INVALID, optionName(option) + ": " + e.getMessage());
+            return;
+        }
+        Optional<Export> export = exports.find(request.exportName());
+        if (export.isEmpty()) {
+            reply(ctx, option, REP_ERR_UNKNOWN, "no export named '" + request.exportName() + "'");
+            return;
+        }
+        for (MetaContext c : found) {
+            byte[] name = c.contextName().getBytes(StandardCharsets.UTF_8);
+            ctx.write(new OptionReply(option, REP_META_CONTEXT,
+                    ByteBuffer.allocate(4 + name.length).putInt(setting ? c.id() : 0).put(name).array()));
+        }
+        if (setting) {
+            session = session.withMetaContexts(export.get(), found);
+        }
+        ack(ctx, option);
+    }
+
     private void list(ChannelHandlerContext ctx, byte[] data) {
         if (data.length != 0) {
             reply(ctx, OPT_LIST, REP_ERR_INVALID, "NBD_OPT_LIST takes no data");
@@ -252,7 +295,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         // The handshake may have paused reading behind unread option replies; only it resumes that.
         ctx.channel().config().setAutoRead(true);
         ctx.flush();
-        starter.start(ctx, export, Negotiated.replies(session.structuredReplies()));
+        starter.start(ctx, export, new Negotiated(session.structuredReplies(), session.metaContextsFor(export)));
     }
 
     private void ack(ChannelHandlerContext ctx, int option) {

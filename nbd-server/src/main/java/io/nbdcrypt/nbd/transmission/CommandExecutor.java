@@ -1,6 +1,10 @@
 package io.nbdcrypt.nbd.transmission;
 
+import static io.nbdcrypt.nbd.wire.NbdProtocol.STATE_HOLE;
+import static io.nbdcrypt.nbd.wire.NbdProtocol.STATE_ZERO;
+
 import io.nbdcrypt.block.BlockDevice;
+import io.nbdcrypt.block.Extent;
 import io.nbdcrypt.nbd.backend.Export;
 import io.nbdcrypt.nbd.codec.NbdReply;
 import io.nbdcrypt.nbd.codec.NbdRequest;
@@ -9,6 +13,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -19,10 +25,16 @@ import java.util.logging.Logger;
  */
 final class CommandExecutor {
     private static final Logger LOG = Logger.getLogger(CommandExecutor.class.getName());
+    /** Descriptors in one block status reply: 1 MiB of reply, as qemu-nbd sends at most. */
+    static final int MAX_DESCRIPTORS = 1 << 17;
+
+    /** Descriptors that fit one reply: its variable part (4 + 8 each) may not exceed the maximum payload. */
+    static int maxDescriptors(int maxPayload) {
+        return Math.max(1, Math.min(MAX_DESCRIPTORS, (maxPayload - 4) / 8));
+    }
 
     private final Export export;
     private final BlockDevice device;
-    private final Negotiated negotiated;
     private final boolean structured;
     private final int maxPayload;
     private final ByteBufAllocator alloc;
@@ -35,7 +47,6 @@ final class CommandExecutor {
     CommandExecutor(Export export, Negotiated negotiated, int maxPayload, ByteBufAllocator alloc) {
         this.export = export;
         this.device = export.device();
-        this.negotiated = negotiated;
         this.structured = negotiated.structuredReplies();
         this.maxPayload = maxPayload;
         this.alloc = alloc;
@@ -63,7 +74,8 @@ final class CommandExecutor {
                     device.writeZeroes(r.offset(), r.length(), mayTrim);
                     yield afterWrite(r);
                 }
-                case BLOCK_STATUS, DISC, CACHE, RESIZE ->
+                case BLOCK_STATUS -> blockStatus(r);
+                case DISC, CACHE, RESIZE ->
                         throw new IllegalArgumentException(r.type() + " is not executed here");
             };
         } catch (Exception | Error e) {
@@ -95,6 +107,24 @@ final class CommandExecutor {
         }
         return structured ? new NbdReply.OffsetData(r.cookie(), r.offset(), buf, true)
                 : new NbdReply.Simple(r.cookie(), 0, buf);
+    }
+
+    /**
+     * {@code base:allocation} for the requested range, from the device's extents: a hole reads
+     * as zeroes (HOLE | ZERO), the rest is data (0). At most one descriptor with REQ_ONE, at
+     * most {@link #maxDescriptors} otherwise (the client asks again from where we stopped); never
+     * past the request, so every descriptor fits the request's 32-bit length.
+     */
+    private NbdReply blockStatus(NbdRequest r) throws IOException {
+        int max = r.has(CommandFlag.REQ_ONE) ? 1 : maxDescriptors(maxPayload);
+        List<NbdReply.Descriptor> descriptors = new ArrayList<>();
+        for (Extent e : device.extents(r.offset(), r.length(), max)) {
+            descriptors.add(new NbdReply.Descriptor(e.length(), e.hole() ? STATE_HOLE | STATE_ZERO : 0));
+        }
+        if (descriptors.isEmpty()) {
+            descriptors.add(new NbdReply.Descriptor(r.length(), 0));   // a device that could not tell: data
+        }
+        return new NbdReply.BlockStatus(r.cookie(), MetaContext.BASE_ALLOCATION.id(), descriptors);
     }
 
     /** FUA: the data must be durable before the reply goes out. */

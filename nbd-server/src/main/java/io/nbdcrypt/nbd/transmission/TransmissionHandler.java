@@ -266,10 +266,16 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
         ctx.close();
     }
 
-    /** Bytes this request holds: its write payload or its read reply (none when it is too large to run). */
+    /**
+     * Bytes this request holds: its write payload or its read reply (none when it is too large
+     * to run), or for block status the largest reply it may get.
+     */
     private long cost(Pending p) {
         if (!(p instanceof Pending.Run(NbdRequest r))) {
             return 0;
+        }
+        if (r.type() == CommandType.BLOCK_STATUS) {
+            return 4 + 8L * CommandExecutor.maxDescriptors(limits.maxPayload());
         }
         boolean carriesData = r.type() == CommandType.READ || r.type() == CommandType.WRITE;
         return carriesData && !r.payloadDropped() && r.length() <= limits.maxPayload() ? r.length() : 0;

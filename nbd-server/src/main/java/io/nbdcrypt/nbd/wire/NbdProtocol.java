@@ -123,7 +123,15 @@ public final class NbdProtocol {
     public static final int REPLY_TYPE_OFFSET_HOLE = 2;
     public static final int REPLY_TYPE_BLOCK_STATUS = 5;
     public static final int REPLY_TYPE_ERROR = (1 << 15) + 1;
+    // (REPLY_TYPE_BLOCK_STATUS payload: context id u32, then descriptors of length u32 + status flags u32.)
     public static final int REPLY_TYPE_ERROR_OFFSET = (1 << 15) + 2;
+
+    // ---- Metadata contexts ("base:allocation" status flags) ----------------------------------
+
+    /** {@code base:allocation}: the extent is not allocated in the backing storage. */
+    public static final int STATE_HOLE = 1;
+    /** {@code base:allocation}: the extent reads as zeroes. */
+    public static final int STATE_ZERO = 1 << 1;
 
     // ---- Error values (the only ones the spec allows on the wire) --------------------------
 
