@@ -3,12 +3,12 @@ package io.nbdcrypt.block;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.testsupport.TestFiles;
 import io.nbdcrypt.xts.IvMode;
 import io.nbdcrypt.xts.IvRule;
 import io.nbdcrypt.xts.SectorCipher;
 import io.nbdcrypt.xts.XtsCipher;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -36,11 +36,7 @@ class ExtentsTest {
     }
 
     private Path sparse(long size) throws IOException {
-        Path p = dir.resolve("img");
-        try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
-            f.setLength(size);
-        }
-        return p;
+        return TestFiles.sparse(dir.resolve("img"), size);
     }
 
     private static void fill(BlockDevice d, long offset, int length) throws IOException {

@@ -6,6 +6,7 @@ import io.nbdcrypt.nbd.testing.LeakCheck;
 import io.nbdcrypt.nbd.testing.RawClient;
 import io.nbdcrypt.nbd.testing.ServedImage;
 import io.nbdcrypt.nbd.testing.ServedImage.Kind;
+import io.nbdcrypt.testsupport.Await;
 import io.nbdcrypt.testsupport.ExternalTool;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -58,8 +59,10 @@ class HandshakeLockoutTest {
 
             long attackStart = System.nanoTime();
             try (HalfOpenClients attack = HalfOpenClients.start(s.socket, ATTACKERS)) {
-                await(() -> s.server.connectionCount() == 16, "the half-open clients to take every free slot");
-                await(() -> attack.connects() >= ATTACKERS + 16, "the half-open clients to be reopening");
+                Await.until(() -> s.server.connectionCount() == 16, Duration.ofSeconds(60),
+                        "the half-open clients to take every free slot");
+                Await.until(() -> attack.connects() >= ATTACKERS + 16, Duration.ofSeconds(60),
+                        "the half-open clients to be reopening");
                 var info = retryUntilSuccess(List.of("nbdinfo", "--size", s.uri()));
                 assertEquals(String.valueOf(SIZE), info.stdoutText().trim());
                 retryUntilSuccess(List.of("qemu-io", "-f", "raw", "-c", "write -P 0x7e 4096 8192", s.uri()));
@@ -98,16 +101,6 @@ class HandshakeLockoutTest {
         } while (System.nanoTime() < deadline);
         fail(command.getFirst() + " did not get in within " + GET_IN_WITHIN_SECONDS + " s: " + last.stderr());
         return last;
-    }
-
-    private static void await(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("gave up waiting for: " + what);
-            }
-            Thread.sleep(10);
-        }
     }
 
     private record NbdMetricsView(long refused, long evicted, long timedOut) {

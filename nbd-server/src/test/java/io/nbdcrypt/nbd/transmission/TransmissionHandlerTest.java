@@ -9,11 +9,11 @@ import io.nbdcrypt.nbd.codec.ReplyEncoder;
 import io.nbdcrypt.nbd.codec.RequestDecoder;
 import io.nbdcrypt.nbd.testing.Hex;
 import io.nbdcrypt.nbd.testing.LeakCheck;
+import io.nbdcrypt.testsupport.TestFiles;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import org.junit.jupiter.api.AfterEach;
@@ -38,11 +38,7 @@ class TransmissionHandlerTest {
 
     @BeforeEach
     void setUp() throws IOException {
-        Path img = dir.resolve("d.img");
-        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
-            f.setLength(1 << 20);
-        }
-        device = FileBlockDevice.open(img, false);
+        device = FileBlockDevice.open(TestFiles.sparse(dir.resolve("d.img"), 1 << 20), false);
         handler = new TransmissionHandler(new Export("", "", device, false, false), false, workers::add,
                 FlowLimits.defaults(), new NbdMetrics());
         ch = new EmbeddedChannel(new RequestDecoder(1 << 20), new ReplyEncoder(), handler);
