@@ -50,6 +50,27 @@ final class NativeCalls {
         }
     }
 
+    /**
+     * Like {@link #bind} for a fixed-arity function that may be passed segments of Java arrays
+     * ({@code Linker.Option.critical(true)}): the JVM stays in Java state for the call, so the
+     * array cannot move and is not copied, but a safepoint (a GC pause, for one) waits until the
+     * call returns. Only for calls that are short: a bounded copy from or to the page cache.
+     */
+    static Bound bindHeapAccess(String name, FunctionDescriptor descriptor) {
+        if (!Linux.available()) {
+            return new Bound(name, null, Linux.unavailableReason());
+        }
+        try {
+            var symbol = LINKER.defaultLookup().find(name);
+            if (symbol.isEmpty()) {
+                return new Bound(name, null, "libc has no " + name + "()");
+            }
+            return new Bound(name, LINKER.downcallHandle(symbol.get(), descriptor, ERRNO, Linker.Option.critical(true)), null);
+        } catch (RuntimeException | Error e) {
+            return new Bound(name, null, e.toString());
+        }
+    }
+
     /** A new call-state segment in {@code arena}, for one call. */
     static MemorySegment callState(Arena arena) {
         return arena.allocate(CALL_STATE);

@@ -104,4 +104,32 @@ class LibcTest {
             Libc.close(fd);
         }
     }
+
+    /** Into and out of the middle of Java arrays, the bytes the file really holds; end of file reads 0. */
+    @Test
+    void preadPwrite_heapArrays_moveExactlyTheAskedBytes() throws IOException {
+        Path f = dir.resolve("data");
+        byte[] content = new byte[10000];
+        new java.util.Random(5).nextBytes(content);
+        Files.write(f, content);
+        int fd = Libc.open(f, Libc.O_RDWR);
+        try {
+            byte[] into = new byte[300];
+            assertEquals(200, Libc.pread(fd, into, 50, 200, 4000, f.toString()));
+            assertEquals(java.util.Arrays.toString(java.util.Arrays.copyOfRange(content, 4000, 4200)),
+                    java.util.Arrays.toString(java.util.Arrays.copyOfRange(into, 50, 250)));
+            assertEquals(0, into[49]);
+            assertEquals(0, into[250]);
+            byte[] out = {1, 2, 3, 4, 5, 6, 7, 8};
+            assertEquals(3, Libc.pwrite(fd, out, 2, 3, 9999, f.toString()));
+            byte[] back = Files.readAllBytes(f);
+            assertEquals(10002, back.length);
+            assertEquals(List.of((byte) 3, (byte) 4, (byte) 5), List.of(back[9999], back[10000], back[10001]));
+            assertEquals(0, Libc.pread(fd, into, 0, 10, 20000, f.toString()));
+        } finally {
+            Libc.close(fd);
+        }
+        NativeException e = assertThrows(NativeException.class, () -> Libc.pread(-1, new byte[4], 0, 4, 0, "fd -1"));
+        assertEquals(Errno.EBADF, e.errno());
+    }
 }
