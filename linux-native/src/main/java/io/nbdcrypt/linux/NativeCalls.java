@@ -33,21 +33,8 @@ final class NativeCalls {
      * @param firstVariadic index of the first variadic argument, or -1 for a fixed-arity function
      */
     static Bound bind(String name, FunctionDescriptor descriptor, int firstVariadic) {
-        if (!Linux.available()) {
-            return new Bound(name, null, Linux.unavailableReason());
-        }
-        try {
-            var symbol = LINKER.defaultLookup().find(name);
-            if (symbol.isEmpty()) {
-                return new Bound(name, null, "libc has no " + name + "()");
-            }
-            MethodHandle h = firstVariadic < 0
-                    ? LINKER.downcallHandle(symbol.get(), descriptor, ERRNO)
-                    : LINKER.downcallHandle(symbol.get(), descriptor, ERRNO, Linker.Option.firstVariadicArg(firstVariadic));
-            return new Bound(name, h, null);
-        } catch (RuntimeException | Error e) {
-            return new Bound(name, null, e.toString());
-        }
+        return firstVariadic < 0 ? bind(name, descriptor, ERRNO)
+                : bind(name, descriptor, ERRNO, Linker.Option.firstVariadicArg(firstVariadic));
     }
 
     /**
@@ -57,6 +44,10 @@ final class NativeCalls {
      * call returns. Only for calls that are short: a bounded copy from or to the page cache.
      */
     static Bound bindHeapAccess(String name, FunctionDescriptor descriptor) {
+        return bind(name, descriptor, ERRNO, Linker.Option.critical(true));
+    }
+
+    private static Bound bind(String name, FunctionDescriptor descriptor, Linker.Option... options) {
         if (!Linux.available()) {
             return new Bound(name, null, Linux.unavailableReason());
         }
@@ -65,7 +56,7 @@ final class NativeCalls {
             if (symbol.isEmpty()) {
                 return new Bound(name, null, "libc has no " + name + "()");
             }
-            return new Bound(name, LINKER.downcallHandle(symbol.get(), descriptor, ERRNO, Linker.Option.critical(true)), null);
+            return new Bound(name, LINKER.downcallHandle(symbol.get(), descriptor, options), null);
         } catch (RuntimeException | Error e) {
             return new Bound(name, null, e.toString());
         }

@@ -223,9 +223,8 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
             reply(ctx, option, REP_ERR_INVALID, optionName(option) + ": " + e.getMessage());
             return;
         }
-        Optional<Export> export = exports.find(request.exportName());
+        Optional<Export> export = exportOrUnknown(ctx, option, request.exportName());
         if (export.isEmpty()) {
-            reply(ctx, option, REP_ERR_UNKNOWN, "no export named '" + request.exportName() + "'");
             return;
         }
         for (OptionReply r : ExportInfo.replies(option, export.get(), request, maxPayload)) {
@@ -260,9 +259,8 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
             reply(ctx, option, REP_ERR_INVALID, optionName(option) + ": " + e.getMessage());
             return;
         }
-        Optional<Export> export = exports.find(request.exportName());
+        Optional<Export> export = exportOrUnknown(ctx, option, request.exportName());
         if (export.isEmpty()) {
-            reply(ctx, option, REP_ERR_UNKNOWN, "no export named '" + request.exportName() + "'");
             return;
         }
         for (MetaContext c : found) {
@@ -274,6 +272,15 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
             session = session.withMetaContexts(export.get(), found);
         }
         ack(ctx, option);
+    }
+
+    /** The export {@code name} refers to, or empty after answering NBD_REP_ERR_UNKNOWN. */
+    private Optional<Export> exportOrUnknown(ChannelHandlerContext ctx, int option, String name) {
+        Optional<Export> export = exports.find(name);
+        if (export.isEmpty()) {
+            reply(ctx, option, REP_ERR_UNKNOWN, "no export named '" + name + "'");
+        }
+        return export;
     }
 
     private void list(ChannelHandlerContext ctx, byte[] data) {

@@ -198,6 +198,15 @@ class HandshakeHandlerTest {
         assertFalse(ch.isActive());
     }
 
+    /** A fresh handshake with a 5 s idle limit and a 60 s deadline, on a frozen clock. */
+    private EmbeddedChannel withIdleLimit(NbdMetrics metrics) {
+        EmbeddedChannel c = new EmbeddedChannel(new HandshakeDecoder(1024), new HandshakeEncoder(),
+                new HandshakeHandler(registry, 32 << 20, new HandshakeLimits(Duration.ofSeconds(5), Duration.ofSeconds(60)),
+                        metrics, new ConnectionLog(java.util.logging.Logger.getLogger("test")), (ctx, e, n) -> {}));
+        c.freezeTime();
+        return c;
+    }
+
     /**
      * The idle limit counts from the last bytes received, even bytes too few to decode: a client
      * that stops halfway through an option header is cut once it has been silent that long,
@@ -206,10 +215,7 @@ class HandshakeHandlerTest {
     @Test
     void idleLimit_clientStopsMidOptionHeader_cutAfterTheIdleLimitNotTheDeadline() {
         NbdMetrics metrics = new NbdMetrics();
-        EmbeddedChannel c = new EmbeddedChannel(new HandshakeDecoder(1024), new HandshakeEncoder(),
-                new HandshakeHandler(registry, 32 << 20, new HandshakeLimits(Duration.ofSeconds(5), Duration.ofSeconds(60)),
-                        metrics, new ConnectionLog(java.util.logging.Logger.getLogger("test")), (ctx, e, n) -> {}));
-        c.freezeTime();
+        EmbeddedChannel c = withIdleLimit(metrics);
         try {
             c.writeInbound(Unpooled.wrappedBuffer(bytes("00000003 4948415645")));   // flags, 5 bytes of IHAVEOPT
             c.advanceTimeBy(4, TimeUnit.SECONDS);
@@ -232,10 +238,7 @@ class HandshakeHandlerTest {
     @Test
     void idleLimit_afterGo_connectionIsNeverCut() {
         NbdMetrics metrics = new NbdMetrics();
-        EmbeddedChannel c = new EmbeddedChannel(new HandshakeDecoder(1024), new HandshakeEncoder(),
-                new HandshakeHandler(registry, 32 << 20, new HandshakeLimits(Duration.ofSeconds(5), Duration.ofSeconds(60)),
-                        metrics, new ConnectionLog(java.util.logging.Logger.getLogger("test")), (ctx, e, n) -> {}));
-        c.freezeTime();
+        EmbeddedChannel c = withIdleLimit(metrics);
         try {
             c.writeInbound(Unpooled.wrappedBuffer(bytes("00000003" + OPT + "00000007 00000006 00000000 0000")));
             c.advanceTimeBy(3600, TimeUnit.SECONDS);
