@@ -33,6 +33,21 @@ final class NativeCalls {
      * @param firstVariadic index of the first variadic argument, or -1 for a fixed-arity function
      */
     static Bound bind(String name, FunctionDescriptor descriptor, int firstVariadic) {
+        return firstVariadic < 0 ? bind(name, descriptor, ERRNO)
+                : bind(name, descriptor, ERRNO, Linker.Option.firstVariadicArg(firstVariadic));
+    }
+
+    /**
+     * Like {@link #bind} for a fixed-arity function that may be passed segments of Java arrays
+     * ({@code Linker.Option.critical(true)}): the JVM stays in Java state for the call, so the
+     * array cannot move and is not copied, but a safepoint (a GC pause, for one) waits until the
+     * call returns. Only for calls that are short: a bounded copy from or to the page cache.
+     */
+    static Bound bindHeapAccess(String name, FunctionDescriptor descriptor) {
+        return bind(name, descriptor, ERRNO, Linker.Option.critical(true));
+    }
+
+    private static Bound bind(String name, FunctionDescriptor descriptor, Linker.Option... options) {
         if (!Linux.available()) {
             return new Bound(name, null, Linux.unavailableReason());
         }
@@ -41,10 +56,7 @@ final class NativeCalls {
             if (symbol.isEmpty()) {
                 return new Bound(name, null, "libc has no " + name + "()");
             }
-            MethodHandle h = firstVariadic < 0
-                    ? LINKER.downcallHandle(symbol.get(), descriptor, ERRNO)
-                    : LINKER.downcallHandle(symbol.get(), descriptor, ERRNO, Linker.Option.firstVariadicArg(firstVariadic));
-            return new Bound(name, h, null);
+            return new Bound(name, LINKER.downcallHandle(symbol.get(), descriptor, options), null);
         } catch (RuntimeException | Error e) {
             return new Bound(name, null, e.toString());
         }

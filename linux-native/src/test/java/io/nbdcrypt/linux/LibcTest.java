@@ -78,4 +78,58 @@ class LibcTest {
         assertEquals(major, LockHolders.major(dev));
         assertEquals(minor, LockHolders.minor(dev));
     }
+
+    /** A file with data at [1 MiB, +4 KiB) and [3 MiB, +8 KiB) of 4 MiB, the rest never written. */
+    @Test
+    void lseek_sparseFile_findsDataAndHolesThenEnxioPastTheLastData() throws IOException {
+        Path f = dir.resolve("sparse");
+        try (var ch = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(new byte[4096]).put(0, (byte) 1), 1 << 20);
+            ch.write(java.nio.ByteBuffer.wrap(new byte[8192]).put(0, (byte) 1), 3 << 20);
+            ch.truncate(4 << 20);
+            ch.write(java.nio.ByteBuffer.wrap(new byte[1]), (4 << 20) - 1);
+        }
+        int fd = Libc.open(f, Libc.O_RDONLY);
+        try {
+            assertEquals(1 << 20, Libc.lseek(fd, 0, Libc.SEEK_DATA, f.toString()));
+            assertEquals((1 << 20) + 4096, Libc.lseek(fd, 1 << 20, Libc.SEEK_HOLE, f.toString()));
+            assertEquals(3 << 20, Libc.lseek(fd, (1 << 20) + 4096, Libc.SEEK_DATA, f.toString()));
+            assertEquals(0, Libc.lseek(fd, 0, Libc.SEEK_HOLE, f.toString()));
+            NativeException e = assertThrows(NativeException.class,
+                    () -> Libc.lseek(fd, 4 << 20, Libc.SEEK_DATA, f.toString()));
+            assertEquals(Errno.ENXIO, e.errno());
+            assertTrue(e.getMessage().contains("SEEK_DATA") && e.getMessage().contains(f.toString()), e.getMessage());
+        } finally {
+            Libc.close(fd);
+        }
+    }
+
+    /** Into and out of the middle of Java arrays, the bytes the file really holds; end of file reads 0. */
+    @Test
+    void preadPwrite_heapArrays_moveExactlyTheAskedBytes() throws IOException {
+        Path f = dir.resolve("data");
+        byte[] content = new byte[10000];
+        new java.util.Random(5).nextBytes(content);
+        Files.write(f, content);
+        int fd = Libc.open(f, Libc.O_RDWR);
+        try {
+            byte[] into = new byte[300];
+            assertEquals(200, Libc.pread(fd, into, 50, 200, 4000, f.toString()));
+            assertEquals(java.util.Arrays.toString(java.util.Arrays.copyOfRange(content, 4000, 4200)),
+                    java.util.Arrays.toString(java.util.Arrays.copyOfRange(into, 50, 250)));
+            assertEquals(0, into[49]);
+            assertEquals(0, into[250]);
+            byte[] out = {1, 2, 3, 4, 5, 6, 7, 8};
+            assertEquals(3, Libc.pwrite(fd, out, 2, 3, 9999, f.toString()));
+            byte[] back = Files.readAllBytes(f);
+            assertEquals(10002, back.length);
+            assertEquals(List.of((byte) 3, (byte) 4, (byte) 5), List.of(back[9999], back[10000], back[10001]));
+            assertEquals(0, Libc.pread(fd, into, 0, 10, 20000, f.toString()));
+        } finally {
+            Libc.close(fd);
+        }
+        NativeException e = assertThrows(NativeException.class, () -> Libc.pread(-1, new byte[4], 0, 4, 0, "fd -1"));
+        assertEquals(Errno.EBADF, e.errno());
+    }
 }

@@ -52,6 +52,16 @@ final class ServeOptions {
                 io.nbdcrypt.kernel.InProcessAttach.Options.DEFAULT_DEAD_CONNECTION));
     }
 
+    @Option(names = "--handshake-timeout", paramLabel = "SECONDS", defaultValue = "5",
+            description = "Drop a client that stays silent this long while negotiating (connections past the"
+                    + " handshake are never cut for idling). Default: ${DEFAULT-VALUE}.")
+    int handshakeTimeoutSeconds;
+
+    @Option(names = "--max-negotiating", paramLabel = "N", defaultValue = "16",
+            description = "Maximum connections still negotiating at once; a newcomer takes the slot of one"
+                    + " negotiating for over a second. Default: ${DEFAULT-VALUE}.")
+    int maxNegotiating;
+
     ServerConfig toConfig(Path defaultSocket) {
         Path s = socket != null ? socket : defaultSocket;
         if (s != null) {
@@ -61,9 +71,15 @@ final class ServeOptions {
                         + (Files.exists(dir) ? " is not a directory" : " does not exist"));
             }
         }
-        ServerConfig c = new ServerConfig(s, parseTcp(), connections, ServerConfig.defaultWorkers(),
-                io.nbdcrypt.nbd.transmission.FlowLimits.defaults(), true, ServerConfig.DEFAULT_HANDSHAKE_TIMEOUT);
-        return c;
+        if (handshakeTimeoutSeconds < 1) {
+            throw new IllegalArgumentException("--handshake-timeout must be at least 1 second, got " + handshakeTimeoutSeconds);
+        }
+        if (maxNegotiating < 1) {
+            throw new IllegalArgumentException("--max-negotiating must be at least 1, got " + maxNegotiating);
+        }
+        return new ServerConfig(s, parseTcp(), connections, ServerConfig.defaultWorkers(),
+                io.nbdcrypt.nbd.transmission.FlowLimits.defaults(), true, ServerConfig.DEFAULT_HANDSHAKE_TIMEOUT,
+                java.time.Duration.ofSeconds(handshakeTimeoutSeconds), maxNegotiating);
     }
 
     private InetSocketAddress parseTcp() {

@@ -3,6 +3,7 @@ package io.nbdcrypt.block;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.List;
 
 /**
  * A fixed-size array of bytes with positional I/O: a file, a block device, or the plaintext
@@ -70,4 +71,17 @@ public interface BlockDevice extends Closeable {
      *                whether it does ({@link EncryptedVolume} always writes encrypted zeroes)
      */
     void writeZeroes(long offset, long length, boolean mayTrim) throws IOException;
+
+    /**
+     * Which parts of {@code [offset, offset + length)} are holes (no storage, read as zeroes):
+     * consecutive extents starting at {@code offset}, at most {@code maxExtents} of them, covering
+     * the range or a prefix of it (never past it). Advisory: concurrent writes may change it.
+     * The default, for a device that cannot tell, is one data extent.
+     *
+     * @param length at least 1
+     */
+    default List<Extent> extents(long offset, long length, int maxExtents) throws IOException {
+        java.util.Objects.checkFromIndexSize(offset, length, size());
+        return List.of(new Extent(offset, length, false));
+    }
 }

@@ -5,6 +5,7 @@ import io.nbdcrypt.xts.WorkerPool;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -227,6 +228,13 @@ public final class EncryptedVolume implements BlockDevice {
         if (lastWhole < end) {
             write(lastWhole, ZEROES.duplicate().limit((int) (end - lastWhole)));
         }
+    }
+
+    /** Whole sectors whose ciphertext is all in a backing hole (see {@link CiphertextHoles}). */
+    @Override
+    public List<Extent> extents(long offset, long length, int maxExtents) throws IOException {
+        Objects.checkFromIndexSize(offset, length, size);
+        return CiphertextHoles.of(backing, dataOffset, sectorSize, offset, length, maxExtents);
     }
 
     @Override

@@ -12,6 +12,8 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -81,7 +83,8 @@ public final class FileBlockDevice implements BlockDevice {
         int fd = -1;
         try {
             boolean regular = Files.isRegularFile(path);
-            if (Linux.available() && (!regular || !readOnly || lock != DeviceLock.NONE)) {
+            // Our own descriptor even for a read-only image: lseek(SEEK_DATA) maps its holes.
+            if (Linux.available()) {
                 fd = openOwnDescriptor(path, readOnly, !regular && lock == DeviceLock.EXCLUSIVE);
             } else if (lock != DeviceLock.NONE) {
                 throw new IOException("cannot lock " + path + " without native access (" + Linux.unavailableReason() + ")");
@@ -160,15 +163,24 @@ public final class FileBlockDevice implements BlockDevice {
         return punchWorks;
     }
 
+    /**
+     * Direct buffers through the channel (the JDK reads into them without a copy); heap
+     * buffers with {@code pread} straight into their array (the channel would read into a
+     * temporary direct buffer and copy). Past the end of a file that shrank under us, the rest
+     * reads as zeroes.
+     */
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
         checkRange(offset, dst.remaining());
+        if (dst.hasArray() && fd >= 0) {
+            readIntoArray(offset, dst.array(), dst.arrayOffset() + dst.position(), dst.remaining());
+            return;
+        }
         ByteBuffer b = dst.duplicate();
         long pos = offset;
         while (b.hasRemaining()) {
             int n = channel.read(b, pos);
             if (n < 0) {
-                // Past the end of a file that shrank under us: the rest reads as zeroes.
                 while (b.hasRemaining()) {
                     b.put((byte) 0);
                 }
@@ -178,14 +190,38 @@ public final class FileBlockDevice implements BlockDevice {
         }
     }
 
+    /** Writes heap buffers with {@code pwrite} from their array, direct ones through the channel (no copy either way). */
     @Override
     public void write(long offset, ByteBuffer src) throws IOException {
         ensureWritable();
         checkRange(offset, src.remaining());
+        if (src.hasArray() && fd >= 0) {
+            writeFromArray(offset, src.array(), src.arrayOffset() + src.position(), src.remaining());
+            return;
+        }
         ByteBuffer b = src.duplicate();
         long pos = offset;
         while (b.hasRemaining()) {
             pos += channel.write(b, pos);
+        }
+    }
+
+    private void readIntoArray(long offset, byte[] a, int off, int len) throws IOException {
+        for (int done = 0; done < len; ) {
+            int n = Libc.pread(fd, a, off + done, Math.min(Libc.MAX_HEAP_TRANSFER, len - done), offset + done,
+                    path.toString());
+            if (n == 0) {
+                Arrays.fill(a, off + done, off + len, (byte) 0);
+                return;
+            }
+            done += n;
+        }
+    }
+
+    private void writeFromArray(long offset, byte[] a, int off, int len) throws IOException {
+        for (int done = 0; done < len; ) {
+            done += Libc.pwrite(fd, a, off + done, Math.min(Libc.MAX_HEAP_TRANSFER, len - done), offset + done,
+                    path.toString());
         }
     }
 
@@ -221,6 +257,16 @@ public final class FileBlockDevice implements BlockDevice {
             write(offset + done, ZEROES.duplicate().limit(n));
             done += n;
         }
+    }
+
+    /** Holes as the file system reports them ({@code lseek SEEK_DATA/SEEK_HOLE}); all data without native access. */
+    @Override
+    public List<Extent> extents(long offset, long length, int maxExtents) throws IOException {
+        checkRange(offset, length);
+        if (fd < 0) {
+            return List.of(new Extent(offset, length, false));
+        }
+        return FileExtents.of(fd, path.toString(), offset, length, maxExtents);
     }
 
     @Override

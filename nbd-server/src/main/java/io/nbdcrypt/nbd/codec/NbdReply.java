@@ -46,6 +46,41 @@ public sealed interface NbdReply extends PayloadHolder {
         private static final int MAX_MESSAGE = 4096;
     }
 
+    /**
+     * An {@code NBD_REPLY_TYPE_BLOCK_STATUS} chunk with the DONE flag: the status of consecutive
+     * extents from the request's offset, for one metadata context.
+     *
+     * @param contextId   the id handed out by {@code NBD_OPT_SET_META_CONTEXT}
+     * @param descriptors at least one
+     */
+    record BlockStatus(long cookie, int contextId, java.util.List<Descriptor> descriptors) implements NbdReply {
+        public BlockStatus {
+            if (descriptors.isEmpty()) {
+                throw new IllegalArgumentException("a block status chunk needs at least one descriptor");
+            }
+            descriptors = java.util.List.copyOf(descriptors);
+        }
+
+        @Override
+        public ByteBuf payload() {
+            return null;
+        }
+    }
+
+    /**
+     * One block status descriptor.
+     *
+     * @param length unsigned 32-bit, at least 1
+     * @param flags  the context's status flags, e.g. {@code NbdProtocol.STATE_HOLE}
+     */
+    record Descriptor(long length, int flags) {
+        public Descriptor {
+            if (length < 1 || length > 0xffffffffL) {
+                throw new IllegalArgumentException("descriptor length " + length + " does not fit 32 bits");
+            }
+        }
+    }
+
     /** An {@code NBD_REPLY_TYPE_NONE} chunk with the DONE flag: success without data. */
     record Done(long cookie) implements NbdReply {
         @Override

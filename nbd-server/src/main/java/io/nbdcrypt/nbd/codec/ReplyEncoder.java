@@ -46,6 +46,16 @@ public final class ReplyEncoder extends MessageToMessageEncoder<NbdReply> {
             }
             case NbdReply.Done d -> out.add(chunkHeader(ctx, d.cookie(), NbdProtocol.REPLY_FLAG_DONE,
                     NbdProtocol.REPLY_TYPE_NONE, 0));
+            case NbdReply.BlockStatus b -> {
+                int len = 4 + 8 * b.descriptors().size();
+                ByteBuf h = chunkHeader(ctx, b.cookie(), NbdProtocol.REPLY_FLAG_DONE,
+                        NbdProtocol.REPLY_TYPE_BLOCK_STATUS, len);
+                h.ensureWritable(len).writeInt(b.contextId());
+                for (NbdReply.Descriptor d : b.descriptors()) {
+                    h.writeInt((int) d.length()).writeInt(d.flags());
+                }
+                out.add(h);
+            }
         }
     }
 

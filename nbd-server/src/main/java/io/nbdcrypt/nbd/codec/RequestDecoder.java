@@ -1,5 +1,7 @@
 package io.nbdcrypt.nbd.codec;
 
+import io.nbdcrypt.nbd.wire.CommandFlags;
+import io.nbdcrypt.nbd.wire.CommandType;
 import io.nbdcrypt.nbd.wire.NbdProtocol;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -7,8 +9,10 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
 
 /**
- * Decodes transmission-phase requests into {@link NbdRequest}s: a 28-byte header, then for
- * {@code NBD_CMD_WRITE} the payload.
+ * Decodes transmission-phase requests into {@link RequestMessage}s: a 28-byte header, then for
+ * {@code NBD_CMD_WRITE} the payload. The type field becomes a {@link CommandType} and the flags
+ * a {@link CommandFlags} value here, at the edge; a type the spec does not define becomes an
+ * {@link UnknownCommand} (never with a payload).
  *
  * <p>An explicit state machine. A write payload up to {@code maxPayload} bytes is collected into
  * one buffer of its exact size (released by the receiver, or here if the channel closes first); a larger one is never buffered: the request is emitted at once with
@@ -22,8 +26,8 @@ public final class RequestDecoder extends ByteToMessageDecoder {
     private final int maxPayload;
     private final boolean heapPayloads;
     private State state = State.HEADER;
-    private int flags;
-    private int type;
+    private CommandFlags flags;
+    private CommandType type;
     private long cookie;
     private long offset;
     private long length;
@@ -93,12 +97,15 @@ public final class RequestDecoder extends ByteToMessageDecoder {
             out.add(new BadRequestMagic(magic));
             return;
         }
-        flags = in.readUnsignedShort();
-        type = in.readUnsignedShort();
+        flags = new CommandFlags(in.readUnsignedShort());
+        int typeCode = in.readUnsignedShort();
         cookie = in.readLong();
         offset = in.readLong();
         length = in.readUnsignedInt();
-        if (type != NbdProtocol.CMD_WRITE || length == 0) {
+        type = CommandType.of(typeCode).orElse(null);
+        if (type == null) {
+            out.add(new UnknownCommand(flags, typeCode, cookie, offset, length));
+        } else if (!type.hasPayload() || length == 0) {
             out.add(new NbdRequest(flags, type, cookie, offset, length, null, false));
         } else if (length > maxPayload) {
             out.add(new NbdRequest(flags, type, cookie, offset, length, null, true));

@@ -11,7 +11,9 @@ import io.nbdcrypt.nbd.codec.HandshakeMessage.OptionRequest;
 import io.nbdcrypt.nbd.codec.HandshakeMessage.OptionTooLarge;
 import io.nbdcrypt.nbd.codec.HandshakeReply;
 import io.nbdcrypt.nbd.codec.HandshakeReply.OptionReply;
+import io.nbdcrypt.nbd.transmission.MetaContext;
 import io.nbdcrypt.nbd.transmission.NbdMetrics;
+import io.nbdcrypt.nbd.transmission.Negotiated;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -22,6 +24,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.Set;
 import java.util.logging.Logger;
 
 /**
@@ -29,7 +32,8 @@ import java.util.logging.Logger;
  *
  * <p>Sends the greeting (FIXED_NEWSTYLE | NO_ZEROES), checks the client flags (a client that
  * does not speak fixed newstyle, or sets unknown flags, is disconnected as the spec requires),
- * then answers options: EXPORT_NAME, GO, INFO, LIST, ABORT, STRUCTURED_REPLY; STARTTLS gets
+ * then answers options: EXPORT_NAME, GO, INFO, LIST, ABORT, STRUCTURED_REPLY, LIST_META_CONTEXT
+ * and SET_META_CONTEXT (after STRUCTURED_REPLY; see {@link MetaContextRequest}); STARTTLS gets
  * NBD_REP_ERR_POLICY (TLS is not offered: local sockets only); every other option gets
  * NBD_REP_ERR_UNSUP and negotiation continues. Malformed option data gets NBD_REP_ERR_INVALID,
  * oversized data NBD_REP_ERR_TOO_BIG, an unknown export NBD_REP_ERR_UNKNOWN. Only a bad
@@ -38,6 +42,11 @@ import java.util.logging.Logger;
  *
  * <p>While the client does not read our replies the channel stops being writable; reading
  * then stops too, so option floods cannot grow the outbound buffer without bound.
+ *
+ * <p>Timeouts ({@link HandshakeLimits}): a client silent for longer than the idle limit, or not
+ * done by the deadline, is cut (counted as a handshake timeout and, as before, a protocol error). Warnings
+ * about cut and malformed handshakes go through a {@link ConnectionLog}, so a flood of them
+ * costs a few log lines, not thousands.
  */
 public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = Logger.getLogger(HandshakeHandler.class.getName());
@@ -46,35 +55,85 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     private final ExportRegistry exports;
     private final int maxPayload;
     private final NbdMetrics metrics;
+    private final ConnectionLog log;
     private final TransmissionStarter starter;
-    private final Duration timeout;
+    private final HandshakeLimits limits;
     private ScheduledFuture<?> deadline;
+    private ScheduledFuture<?> idleTimer;
     private SessionState session = new SessionState(false, false);
     private boolean flagsSeen;
     private boolean done;
 
     /**
-     * @param timeout the whole negotiation must finish within this (a deadline, not an idle
-     *                timer: trickling bytes does not extend it)
+     * A handler whose whole negotiation must finish within {@code timeout}, with no shorter
+     * idle limit, logging every failure of its own.
      */
     public HandshakeHandler(ExportRegistry exports, int maxPayload, Duration timeout, NbdMetrics metrics,
             TransmissionStarter starter) {
+        this(exports, maxPayload, new HandshakeLimits(timeout, timeout), metrics, new ConnectionLog(LOG), starter);
+    }
+
+    /**
+     * @param limits  idle limit and deadline for the negotiation
+     * @param log     the server's rate-limited log of failed handshakes
+     * @param starter installs the transmission phase once an export is chosen
+     */
+    public HandshakeHandler(ExportRegistry exports, int maxPayload, HandshakeLimits limits, NbdMetrics metrics,
+            ConnectionLog log, TransmissionStarter starter) {
         this.exports = exports;
-        this.timeout = timeout;
+        this.limits = limits;
         this.maxPayload = maxPayload;
         this.metrics = metrics;
+        this.log = log;
         this.starter = starter;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        deadline = ctx.executor().schedule(() -> {
-            if (!done) {
-                fail(ctx, "negotiation not finished within " + timeout.toSeconds() + " s");
-            }
-        }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        deadline = ctx.executor().schedule(() -> timeOut(ctx, "negotiation not finished within "
+                + limits.deadline().toSeconds() + " s"), limits.deadline().toMillis(), TimeUnit.MILLISECONDS);
+        restartIdleTimer(ctx);
         ctx.writeAndFlush(new HandshakeReply.ServerGreeting(FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES));
         ctx.fireChannelActive();
+    }
+
+    /** The decoder passes this on after every socket read, even one too short to decode: bytes arrived. */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (!done) {
+            restartIdleTimer(ctx);
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    private void restartIdleTimer(ChannelHandlerContext ctx) {
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+        }
+        idleTimer = ctx.executor().schedule(() -> timeOut(ctx, "client silent for " + limits.idle().toMillis()
+                + " ms during negotiation"), limits.idle().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void timeOut(ChannelHandlerContext ctx, String why) {
+        if (done) {
+            return;
+        }
+        stop();
+        metrics.handshakeTimedOut();
+        metrics.protocolError();
+        log.warn(ConnectionLog.Kind.TIMED_OUT, () -> ctx.channel() + ": handshake cut: " + why);
+        ctx.close();
+    }
+
+    /** Negotiation is over, one way or another: no more timers. */
+    private void stop() {
+        done = true;
+        if (deadline != null) {
+            deadline.cancel(false);
+        }
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+        }
     }
 
     @Override
@@ -128,10 +187,11 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
                 }
             }
             case OPT_ABORT -> {
-                done = true;
+                stop();
                 ctx.writeAndFlush(new OptionReply(option, REP_ACK, new byte[0]))
                         .addListener(ChannelFutureListener.CLOSE);
             }
+            case OPT_LIST_META_CONTEXT, OPT_SET_META_CONTEXT -> metaContext(ctx, option, data);
             case OPT_STARTTLS -> reply(ctx, option, REP_ERR_POLICY,
                     "TLS is not offered: this server listens on local sockets only");
             default -> reply(ctx, option, REP_ERR_UNSUP, optionName(option) + " is not supported");
@@ -163,9 +223,8 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
             reply(ctx, option, REP_ERR_INVALID, optionName(option) + ": " + e.getMessage());
             return;
         }
-        Optional<Export> export = exports.find(request.exportName());
+        Optional<Export> export = exportOrUnknown(ctx, option, request.exportName());
         if (export.isEmpty()) {
-            reply(ctx, option, REP_ERR_UNKNOWN, "no export named '" + request.exportName() + "'");
             return;
         }
         for (OptionReply r : ExportInfo.replies(option, export.get(), request, maxPayload)) {
@@ -175,6 +234,53 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         if (option == OPT_GO) {
             enterTransmission(ctx, export.get());
         }
+    }
+
+    /**
+     * LIST_META_CONTEXT replies with the matching contexts (id 0, as the spec asks for listings);
+     * SET_META_CONTEXT with the selected ones and their ids, replacing any earlier selection,
+     * which a failure clears.
+     */
+    private void metaContext(ChannelHandlerContext ctx, int option, byte[] data) {
+        boolean setting = option == OPT_SET_META_CONTEXT;
+        if (setting) {
+            session = session.withMetaContexts(null, Set.of());
+        }
+        if (!session.structuredReplies()) {
+            reply(ctx, option, REP_ERR_INVALID, optionName(option) + " needs NBD_OPT_STRUCTURED_REPLY first");
+            return;
+        }
+        MetaContextRequest request;
+        Set<MetaContext> found;
+        try {
+            request = MetaContextRequest.parse(data);
+            found = request.matches(!setting);
+        } catch (IllegalArgumentException e) {
+            reply(ctx, option, REP_ERR_INVALID, optionName(option) + ": " + e.getMessage());
+            return;
+        }
+        Optional<Export> export = exportOrUnknown(ctx, option, request.exportName());
+        if (export.isEmpty()) {
+            return;
+        }
+        for (MetaContext c : found) {
+            byte[] name = c.contextName().getBytes(StandardCharsets.UTF_8);
+            ctx.write(new OptionReply(option, REP_META_CONTEXT,
+                    ByteBuffer.allocate(4 + name.length).putInt(setting ? c.id() : 0).put(name).array()));
+        }
+        if (setting) {
+            session = session.withMetaContexts(export.get(), found);
+        }
+        ack(ctx, option);
+    }
+
+    /** The export {@code name} refers to, or empty after answering NBD_REP_ERR_UNKNOWN. */
+    private Optional<Export> exportOrUnknown(ChannelHandlerContext ctx, int option, String name) {
+        Optional<Export> export = exports.find(name);
+        if (export.isEmpty()) {
+            reply(ctx, option, REP_ERR_UNKNOWN, "no export named '" + name + "'");
+        }
+        return export;
     }
 
     private void list(ChannelHandlerContext ctx, byte[] data) {
@@ -192,12 +298,11 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void enterTransmission(ChannelHandlerContext ctx, Export export) {
-        done = true;
-        deadline.cancel(false);
+        stop();
         // The handshake may have paused reading behind unread option replies; only it resumes that.
         ctx.channel().config().setAutoRead(true);
         ctx.flush();
-        starter.start(ctx, export, session.structuredReplies());
+        starter.start(ctx, export, new Negotiated(session.structuredReplies(), session.metaContextsFor(export)));
     }
 
     private void ack(ChannelHandlerContext ctx, int option) {
@@ -212,9 +317,9 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void fail(ChannelHandlerContext ctx, String why) {
-        done = true;
+        stop();
         metrics.protocolError();
-        LOG.warning(() -> ctx.channel() + ": handshake failed: " + why + "; closing");
+        log.warn(ConnectionLog.Kind.PROTOCOL_ERROR, () -> ctx.channel() + ": handshake failed: " + why + "; closing");
         ctx.close();
     }
 
@@ -227,10 +332,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     /** A client that leaves mid-negotiation is not a protocol error 60 s later. */
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        done = true;
-        if (deadline != null) {
-            deadline.cancel(false);
-        }
+        stop();
         ctx.fireChannelInactive();
     }
 

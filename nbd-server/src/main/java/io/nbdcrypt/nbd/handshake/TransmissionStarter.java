@@ -1,6 +1,7 @@
 package io.nbdcrypt.nbd.handshake;
 
 import io.nbdcrypt.nbd.backend.Export;
+import io.nbdcrypt.nbd.transmission.Negotiated;
 import io.netty.channel.ChannelHandlerContext;
 
 /**
@@ -10,5 +11,9 @@ import io.netty.channel.ChannelHandlerContext;
  */
 @FunctionalInterface
 public interface TransmissionStarter {
-    void start(ChannelHandlerContext ctx, Export export, boolean structuredReplies);
+    /**
+     * @param negotiated what the client and server agreed (reply style, metadata contexts for
+     *                   {@code export})
+     */
+    void start(ChannelHandlerContext ctx, Export export, Negotiated negotiated);
 }

@@ -1,12 +1,16 @@
 package io.nbdcrypt.nbd.server;
 
+import io.nbdcrypt.nbd.backend.Export;
 import io.nbdcrypt.nbd.backend.ExportRegistry;
 import io.nbdcrypt.nbd.codec.HandshakeDecoder;
 import io.nbdcrypt.nbd.codec.HandshakeEncoder;
 import io.nbdcrypt.nbd.codec.ReplyEncoder;
 import io.nbdcrypt.nbd.codec.RequestDecoder;
+import io.nbdcrypt.nbd.handshake.ConnectionLog;
+import io.nbdcrypt.nbd.server.ConnectionSlots.Admission;
 import io.nbdcrypt.nbd.handshake.HandshakeHandler;
 import io.nbdcrypt.nbd.transmission.NbdMetrics;
+import io.nbdcrypt.nbd.transmission.Negotiated;
 import io.nbdcrypt.nbd.transmission.TransmissionHandler;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -15,6 +19,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
@@ -67,7 +72,8 @@ public final class NbdServer implements AutoCloseable {
     private final NbdMetrics metrics = new NbdMetrics();
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final List<Channel> listeners = new ArrayList<>();
-    private final AtomicInteger active = new AtomicInteger();
+    private final ConnectionSlots slots;
+    private final ConnectionLog connectionLog = new ConnectionLog(LOG);
     private InetSocketAddress tcpAddress;
     /** Written by close(), read by the event loops that accept connections. */
     private volatile boolean closed;
@@ -75,6 +81,7 @@ public final class NbdServer implements AutoCloseable {
     private NbdServer(ExportRegistry exports, ServerConfig config) {
         this.exports = exports;
         this.config = config;
+        this.slots = new ConnectionSlots(config.maxConnections(), config.maxNegotiating());
         this.transport = Transport.choose(config.nativeTransport());
         this.group = transport.newGroup(Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())));
         AtomicInteger n = new AtomicInteger();
@@ -171,23 +178,36 @@ public final class NbdServer implements AutoCloseable {
         Files.delete(path);
     }
 
-    /** Counts a new connection in, or closes it (shutting down, or the limit reached); true when admitted. */
+    /**
+     * Gives a new connection a slot ({@link ConnectionSlots}), evicting a stuck negotiation if
+     * need be, or closes it (shutting down, or no slot); true when admitted. Child channels are
+     * initialised on several event loops at once: the slots are thread-safe.
+     */
     private boolean admit(Channel ch) {
-        // Child channels are initialised on several event loops at once: count atomically.
         if (closed) {
             metrics.connectionRefused();
             LOG.info(() -> "refusing connection " + ch + ": shutting down");
             ch.close();
             return false;
         }
-        if (active.incrementAndGet() > config.maxConnections()) {
-            active.decrementAndGet();
-            metrics.connectionRefused();
-            LOG.warning(() -> "refusing connection " + ch + ": limit of " + config.maxConnections() + " reached");
-            ch.close();
-            return false;
+        switch (slots.admit(ch, System.nanoTime())) {
+            case Admission.Refused(int open, int negotiating) -> {
+                metrics.connectionRefused();
+                connectionLog.warn(ConnectionLog.Kind.REFUSED, () -> "refusing connection " + ch + ": " + open
+                        + " open (limit " + config.maxConnections() + "), " + negotiating + " negotiating (limit "
+                        + config.maxNegotiating() + "), none negotiating for over a second");
+                ch.close();
+                return false;
+            }
+            case Admission.AdmittedEvicting(Channel evicted) -> {
+                metrics.handshakeEvicted();
+                connectionLog.warn(ConnectionLog.Kind.EVICTED, () -> "closing " + evicted
+                        + ": still negotiating after a second while the connection slots are full");
+                evicted.close();
+            }
+            case Admission.Admitted a -> { }
         }
-        ch.closeFuture().addListener(f -> active.decrementAndGet());
+        ch.closeFuture().addListener(f -> slots.closed(ch));
         metrics.connectionAccepted();
         connections.add(ch);
         return true;
@@ -197,24 +217,32 @@ public final class NbdServer implements AutoCloseable {
         if (!admit(ch)) {
             return;
         }
-        int maxPayload = config.limits().maxPayload();
         ch.pipeline()
                 .addLast("decoder", new HandshakeDecoder(MAX_OPTION_LENGTH))
                 .addLast("encoder", new HandshakeEncoder())
-                .addLast("handler", new HandshakeHandler(exports, maxPayload, config.handshakeTimeout(), metrics,
-                        this::startTransmission));
+                .addLast("handler", new HandshakeHandler(exports, config.limits().maxPayload(),
+                        config.handshakeLimits(), metrics, connectionLog, this::startTransmission));
     }
 
-    private void startTransmission(ChannelHandlerContext ctx, io.nbdcrypt.nbd.backend.Export export,
-            boolean structured) {
-        var p = ctx.pipeline();
+    private void startTransmission(ChannelHandlerContext ctx, Export export, Negotiated negotiated) {
+        if (!slots.established(ctx.channel())) {
+            ctx.close();   // evicted while its last handshake reply was on the way
+            return;
+        }
         // Order matters: the new handler must be in place before the decoder is replaced,
         // because the old decoder forwards any bytes it already holds to its successor.
-        p.replace("handler", "handler",
-                new TransmissionHandler(export, structured, workers, config.limits(), metrics));
+        ChannelPipeline p = ctx.pipeline();
+        p.replace("handler", "handler", transmissionHandler(export, negotiated));
         p.replace("encoder", "encoder", new ReplyEncoder());
-        p.replace("decoder", "decoder",
-                new RequestDecoder(config.limits().maxPayload(), export.device().prefersHeapWrites()));
+        p.replace("decoder", "decoder", requestDecoder(export));
+    }
+
+    private TransmissionHandler transmissionHandler(Export export, Negotiated negotiated) {
+        return new TransmissionHandler(export, negotiated, workers, config.limits(), metrics);
+    }
+
+    private RequestDecoder requestDecoder(Export export) {
+        return new RequestDecoder(config.limits().maxPayload(), export.device().prefersHeapWrites());
     }
 
     /**
@@ -222,7 +250,8 @@ public final class NbdServer implements AutoCloseable {
      * stream socket whose other end went to a client that needs no handshake, because it learnt
      * size and flags another way (the kernel's NBD client, attached in-process). Simple replies,
      * as the kernel speaks. The server owns {@code fd} from here and closes it with the
-     * connection; the connection counts against {@link ServerConfig#maxConnections()}.
+     * connection; the connection takes a slot (see {@link ServerConfig}) and is established at
+     * once, so it is never evicted.
      *
      * @throws IOException if the epoll transport is not available (only it can adopt a
      *                     descriptor) or the server is closed; {@code fd} is closed then too
@@ -237,16 +266,15 @@ public final class NbdServer implements AutoCloseable {
         EpollDomainSocketChannel ch = new EpollDomainSocketChannel(fd, true);
         ch.config().setAllocator(PooledByteBufAllocator.DEFAULT).setWriteBufferWaterMark(WATER_MARK)
                 .setRecvByteBufAllocator(receiveAllocator());
-        io.nbdcrypt.nbd.backend.Export export = exports.defaultExport();
+        Export export = exports.defaultExport();
         ch.pipeline().addLast(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel c) {
-                if (admit(c)) {
+                if (admit(c) && slots.established(c)) {
                     c.pipeline()
-                            .addLast("decoder", new RequestDecoder(config.limits().maxPayload(),
-                                    export.device().prefersHeapWrites()))
+                            .addLast("decoder", requestDecoder(export))
                             .addLast("encoder", new ReplyEncoder())
-                            .addLast("handler", new TransmissionHandler(export, false, workers, config.limits(), metrics));
+                            .addLast("handler", transmissionHandler(export, Negotiated.SIMPLE));
                 }
             }
         });
@@ -281,9 +309,9 @@ public final class NbdServer implements AutoCloseable {
         return metrics;
     }
 
-    /** Open connections right now. */
+    /** Connections holding a slot right now (negotiating or in transmission). */
     public int connectionCount() {
-        return active.get();
+        return slots.open();
     }
 
     /** Graceful shutdown; see the class comment. Returns when the devices are closed. */

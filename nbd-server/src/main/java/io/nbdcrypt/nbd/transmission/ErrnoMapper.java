@@ -1,29 +1,39 @@
 package io.nbdcrypt.nbd.transmission;
 
-import static io.nbdcrypt.nbd.wire.NbdProtocol.*;
+import static io.nbdcrypt.nbd.wire.NbdErrno.*;
 
 import io.nbdcrypt.block.ReadOnlyDeviceException;
 import io.nbdcrypt.nbd.codec.NbdRequest;
+import io.nbdcrypt.nbd.wire.NbdErrno;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
  * The one table from what went wrong while executing a request to the NBD error value the
- * client receives. Anything unexpected is EIO: the client learns the request failed, the log
- * learns why.
+ * client receives ({@code doc/proto.md}, "Error values"). Anything unexpected is EIO: the client
+ * learns the request failed, the log learns why.
+ *
+ * <ul>
+ *   <li>a write to a device opened read-only: EPERM;</li>
+ *   <li>the device or the worker pool already closed by a server shutdown: ESHUTDOWN;</li>
+ *   <li>ENOSPC, EDQUOT and EFBIG from the file system: ENOSPC, as the spec asks;</li>
+ *   <li>any other I/O failure: EIO;</li>
+ *   <li>an argument the validator should have refused: EINVAL (a bug, but not the client's loss);</li>
+ *   <li>out of memory: ENOMEM (the spec discourages it; it is still the truth, and rare:
+ *       buffers are bounded per connection).</li>
+ * </ul>
  */
 public final class ErrnoMapper {
     private ErrnoMapper() {}
 
     public static NbdError map(Throwable t, NbdRequest r) {
-        int errno = switch (t) {
+        NbdErrno errno = switch (t) {
             case ReadOnlyDeviceException e -> EPERM;
             case ClosedChannelException e -> ESHUTDOWN;
             case RejectedExecutionException e -> ESHUTDOWN;
             case IOException e when isNoSpace(e) -> ENOSPC;
             case IOException e -> EIO;
-            // The validator should have caught these; report as invalid rather than crash.
             case IllegalArgumentException e -> EINVAL;
             case IndexOutOfBoundsException e -> EINVAL;
             case OutOfMemoryError e -> ENOMEM;

@@ -11,6 +11,8 @@ import java.util.concurrent.atomic.LongAdder;
 public final class NbdMetrics {
     final LongAdder connectionsAccepted = new LongAdder();
     final LongAdder connectionsRefused = new LongAdder();
+    final LongAdder handshakeTimeouts = new LongAdder();
+    final LongAdder handshakesEvicted = new LongAdder();
     final LongAdder protocolErrors = new LongAdder();
     final LongAdder requests = new LongAdder();
     final LongAdder errorReplies = new LongAdder();
@@ -30,7 +32,11 @@ public final class NbdMetrics {
 
     public long connectionsAccepted() { return connectionsAccepted.sum(); }
     public long connectionsRefused() { return connectionsRefused.sum(); }
-    /** Handshakes or request streams dropped for malformed input. */
+    /** Negotiations cut because the client went silent or did not finish in time. */
+    public long handshakeTimeouts() { return handshakeTimeouts.sum(); }
+    /** Negotiating connections closed to make room for a new one (see {@code ServerConfig}). */
+    public long handshakesEvicted() { return handshakesEvicted.sum(); }
+    /** Handshakes or request streams dropped for malformed input, and handshakes cut by a timeout. */
     public long protocolErrors() { return protocolErrors.sum(); }
     public long requests() { return requests.sum(); }
     public long errorReplies() { return errorReplies.sum(); }
@@ -45,6 +51,10 @@ public final class NbdMetrics {
     public void connectionRefused() { connectionsRefused.increment(); }
     /** Counts an accepted connection. */
     public void connectionAccepted() { connectionsAccepted.increment(); }
+    /** Counts a negotiation cut by a handshake timeout. */
+    public void handshakeTimedOut() { handshakeTimeouts.increment(); }
+    /** Counts a negotiating connection evicted for a newcomer. */
+    public void handshakeEvicted() { handshakesEvicted.increment(); }
     /** Counts a connection dropped for malformed input. */
     public void protocolError() { protocolErrors.increment(); }
 }

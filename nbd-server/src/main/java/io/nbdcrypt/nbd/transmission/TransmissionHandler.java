@@ -4,7 +4,10 @@ import io.nbdcrypt.nbd.backend.Export;
 import io.nbdcrypt.nbd.codec.BadRequestMagic;
 import io.nbdcrypt.nbd.codec.NbdReply;
 import io.nbdcrypt.nbd.codec.NbdRequest;
-import io.nbdcrypt.nbd.wire.NbdProtocol;
+import io.nbdcrypt.nbd.codec.RequestMessage;
+import io.nbdcrypt.nbd.codec.UnknownCommand;
+import io.nbdcrypt.nbd.wire.CommandType;
+import io.nbdcrypt.nbd.wire.NbdErrno;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
@@ -31,29 +34,53 @@ import java.util.logging.Logger;
  * {@code eventLoop().execute}.
  *
  * <p>{@code NBD_CMD_DISC} or a bad request magic: stop reading, finish and answer everything
- * already received, then close. {@link #shutdown} does the same for a server shutdown.
+ * already received, then close. {@link #shutdown} does the same for a server shutdown, and
+ * answers requests that still arrive after it with {@code ESHUTDOWN}, as the spec asks.
  */
 public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = Logger.getLogger(TransmissionHandler.class.getName());
 
+    /** Why the connection stops taking requests; decides what late arrivals get. */
+    private enum Closing { NO, CLIENT_LEFT, SHUTDOWN }
+
+    /** What waits in the queue: a request to validate and run, or an answer already decided. */
+    private sealed interface Pending {
+        record Run(NbdRequest request) implements Pending {}
+
+        record Refuse(long cookie, NbdError error) implements Pending {}
+    }
+
     private final Export export;
+    private final Negotiated negotiated;
     private final boolean structured;
     private final Executor workers;
     private final FlowLimits limits;
     private final NbdMetrics metrics;
-    private final ArrayDeque<NbdRequest> queued = new ArrayDeque<>();
+    /** Requests, and refusals of unknown or late ones, waiting for an in-flight slot. */
+    private final ArrayDeque<Pending> queued = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private CommandExecutor executor;
     private int inFlight;
     private long heldBytes;
     private boolean paused;
-    private boolean closing;
+    private Closing closing = Closing.NO;
     private boolean flushScheduled;
 
+    /** A connection with simple or structured replies and no metadata contexts. */
     public TransmissionHandler(Export export, boolean structuredReplies, Executor workers, FlowLimits limits,
             NbdMetrics metrics) {
+        this(export, Negotiated.replies(structuredReplies), workers, limits, metrics);
+    }
+
+    /**
+     * @param negotiated what the handshake agreed ({@link Negotiated#SIMPLE} for a socket that
+     *                   had none, as the kernel client's)
+     */
+    public TransmissionHandler(Export export, Negotiated negotiated, Executor workers, FlowLimits limits,
+            NbdMetrics metrics) {
         this.export = export;
-        this.structured = structuredReplies;
+        this.negotiated = negotiated;
+        this.structured = negotiated.structuredReplies();
         this.workers = workers;
         this.limits = limits;
         this.metrics = metrics;
@@ -62,18 +89,19 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        this.executor = new CommandExecutor(export, structured, ctx.alloc());
+        this.executor = new CommandExecutor(export, negotiated, limits.maxPayload(), ctx.alloc());
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         switch (msg) {
             case NbdRequest r -> onRequest(r);
+            case UnknownCommand u -> onRequest(u);
             case BadRequestMagic m -> {
                 metrics.protocolError();
                 LOG.warning(() -> ctx.channel() + ": bad request magic 0x" + Integer.toHexString(m.magic())
                         + "; finishing in-flight requests and closing");
-                beginClose();
+                beginClose(Closing.CLIENT_LEFT);
             }
             default -> {
                 ReferenceCountUtil.release(msg);
@@ -82,18 +110,28 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void onRequest(NbdRequest r) {
-        if (closing) {
-            // Nothing may follow NBD_CMD_DISC; after a shutdown began, requests are refused.
-            r.release();
+    private void onRequest(RequestMessage m) {
+        if (closing == Closing.CLIENT_LEFT) {
+            // Nothing may follow NBD_CMD_DISC, and after a bad magic nothing is framed.
+            ReferenceCountUtil.release(m);
             return;
         }
-        if (r.type() == NbdProtocol.CMD_DISC) {
-            beginClose();
+        if (m instanceof NbdRequest r && r.type() == CommandType.DISC) {
+            r.release();
+            beginClose(Closing.CLIENT_LEFT);
             return;
         }
         metrics.requests.increment();
-        queued.add(r);
+        queued.add(switch (m) {
+            case UnknownCommand u -> new Pending.Refuse(u.cookie(), RequestValidator.unknown(u).error());
+            case NbdRequest r when closing == Closing.SHUTDOWN -> {
+                r.release();
+                yield new Pending.Refuse(r.cookie(),
+                        new NbdError(NbdErrno.ESHUTDOWN, r + ": the server is shutting down"));
+            }
+            case NbdRequest r -> new Pending.Run(r);
+            case BadRequestMagic b -> throw new IllegalStateException("a bad magic is not a request");
+        });
         pump();
     }
 
@@ -105,23 +143,36 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
         NbdMetrics.raiseTo(metrics.maxInFlight, inFlight);
         NbdMetrics.raiseTo(metrics.maxOutstandingBytes, heldBytes);
         updateReading();
-        if (closing && inFlight == 0 && queued.isEmpty()) {
+        if (closing != Closing.NO && inFlight == 0 && queued.isEmpty()) {
             ctx.flush();
             ctx.close();
         }
     }
 
-    private void start(NbdRequest r) {
-        long charge = cost(r);
+    private void start(Pending p) {
+        long charge = cost(p);
         inFlight++;
         heldBytes += charge;
-        NbdError invalid = RequestValidator.validate(r, export, limits.maxPayload());
-        if (invalid != null) {
-            r.release();
-            LOG.fine(invalid::message);
-            reply(CommandExecutor.errorReply(r.cookie(), invalid, structured), charge);
-            return;
+        switch (p) {
+            case Pending.Refuse(long cookie, NbdError error) -> refuse(cookie, error, charge);
+            case Pending.Run(NbdRequest r) -> {
+                switch (RequestValidator.validate(r, export, limits.maxPayload(), negotiated)) {
+                    case Validation.Invalid(NbdError error) -> {
+                        r.release();
+                        refuse(r.cookie(), error, charge);
+                    }
+                    case Validation.Valid v -> execute(r, charge);
+                }
+            }
         }
+    }
+
+    private void refuse(long cookie, NbdError error, long charge) {
+        LOG.fine(error::message);
+        reply(CommandExecutor.errorReply(cookie, error, structured), charge);
+    }
+
+    private void execute(NbdRequest r, long charge) {
         try {
             workers.execute(() -> {
                 NbdReply reply = executor.execute(r);
@@ -169,35 +220,42 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
     private void updateReading() {
         boolean saturated = !queued.isEmpty();
         boolean drained = queued.isEmpty() && heldBytes <= limits.lowWaterBytes() && inFlight < limits.maxInFlight();
-        if (!paused && (saturated || closing)) {
+        if (!paused && (saturated || closing != Closing.NO)) {
             paused = true;
-            if (!closing) {
+            if (closing == Closing.NO) {
                 metrics.readPauses.increment();
             }
             ctx.channel().config().setAutoRead(false);
-        } else if (paused && drained && !closing) {
+        } else if (paused && drained && closing == Closing.NO) {
             paused = false;
             ctx.channel().config().setAutoRead(true);
             ctx.read();
         }
     }
 
-    /** Stops taking requests; answers everything already received, then closes. Call on the event loop. */
+    /**
+     * Stops reading; runs everything already received, answers requests that still arrive with
+     * ESHUTDOWN, then closes. Call on the event loop.
+     */
     public void shutdown() {
-        beginClose();
+        beginClose(Closing.SHUTDOWN);
     }
 
-    private void beginClose() {
-        closing = true;
+    private void beginClose(Closing why) {
+        if (closing != Closing.CLIENT_LEFT) {
+            closing = why;
+        }
         pump();
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        closing = true;
-        NbdRequest r;
-        while ((r = queued.poll()) != null) {
-            r.release();
+        closing = Closing.CLIENT_LEFT;
+        Pending p;
+        while ((p = queued.poll()) != null) {
+            if (p instanceof Pending.Run(NbdRequest r)) {
+                r.release();
+            }
         }
         ctx.fireChannelInactive();
     }
@@ -208,9 +266,18 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
         ctx.close();
     }
 
-    /** Bytes this request holds: its write payload or its read reply (none when it is too large to run). */
-    private long cost(NbdRequest r) {
-        boolean carriesData = r.type() == NbdProtocol.CMD_READ || r.type() == NbdProtocol.CMD_WRITE;
+    /**
+     * Bytes this request holds: its write payload or its read reply (none when it is too large
+     * to run), or for block status the largest reply it may get.
+     */
+    private long cost(Pending p) {
+        if (!(p instanceof Pending.Run(NbdRequest r))) {
+            return 0;
+        }
+        if (r.type() == CommandType.BLOCK_STATUS) {
+            return 4 + 8L * CommandExecutor.maxDescriptors(limits.maxPayload());
+        }
+        boolean carriesData = r.type() == CommandType.READ || r.type() == CommandType.WRITE;
         return carriesData && !r.payloadDropped() && r.length() <= limits.maxPayload() ? r.length() : 0;
     }
 

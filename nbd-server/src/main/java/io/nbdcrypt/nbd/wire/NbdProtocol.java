@@ -90,6 +90,7 @@ public final class NbdProtocol {
     /** magic(4) flags(2) type(2) cookie(8) offset(8) length(4). */
     public static final int REQUEST_HEADER_LENGTH = 28;
 
+    // Command types and flags: typed as CommandType and CommandFlag past the codec.
     public static final int CMD_READ = 0;
     public static final int CMD_WRITE = 1;
     public static final int CMD_DISC = 2;
@@ -122,7 +123,15 @@ public final class NbdProtocol {
     public static final int REPLY_TYPE_OFFSET_HOLE = 2;
     public static final int REPLY_TYPE_BLOCK_STATUS = 5;
     public static final int REPLY_TYPE_ERROR = (1 << 15) + 1;
+    // (REPLY_TYPE_BLOCK_STATUS payload: context id u32, then descriptors of length u32 + status flags u32.)
     public static final int REPLY_TYPE_ERROR_OFFSET = (1 << 15) + 2;
+
+    // ---- Metadata contexts ("base:allocation" status flags) ----------------------------------
+
+    /** {@code base:allocation}: the extent is not allocated in the backing storage. */
+    public static final int STATE_HOLE = 1;
+    /** {@code base:allocation}: the extent reads as zeroes. */
+    public static final int STATE_ZERO = 1 << 1;
 
     // ---- Error values (the only ones the spec allows on the wire) --------------------------
 
@@ -139,22 +148,6 @@ public final class NbdProtocol {
 
     /** Longest export name or description the spec requires servers to accept. */
     public static final int MAX_STRING_LENGTH = 4096;
-
-    /** Name of a command type, for messages and logs. */
-    public static String commandName(int type) {
-        return switch (type) {
-            case CMD_READ -> "NBD_CMD_READ";
-            case CMD_WRITE -> "NBD_CMD_WRITE";
-            case CMD_DISC -> "NBD_CMD_DISC";
-            case CMD_FLUSH -> "NBD_CMD_FLUSH";
-            case CMD_TRIM -> "NBD_CMD_TRIM";
-            case CMD_CACHE -> "NBD_CMD_CACHE";
-            case CMD_WRITE_ZEROES -> "NBD_CMD_WRITE_ZEROES";
-            case CMD_BLOCK_STATUS -> "NBD_CMD_BLOCK_STATUS";
-            case CMD_RESIZE -> "NBD_CMD_RESIZE";
-            default -> "command " + type;
-        };
-    }
 
     /** Name of an option, for messages and logs. */
     public static String optionName(int option) {

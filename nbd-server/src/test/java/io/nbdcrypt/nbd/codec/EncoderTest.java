@@ -79,6 +79,16 @@ class EncoderTest {
         assertEquals("668e33ef" + "0001" + "0000" + "0000000000000003" + "00000000", written(ch));
     }
 
+    /** proto.md NBD_REPLY_TYPE_BLOCK_STATUS (5): context id, then (length, flags) per descriptor. */
+    @Test
+    void blockStatusChunk_contextIdThenDescriptors() {
+        EmbeddedChannel ch = new EmbeddedChannel(new ReplyEncoder());
+        ch.writeOutbound(new NbdReply.BlockStatus(9, 1, java.util.List.of(new NbdReply.Descriptor(0x1000, 3),
+                new NbdReply.Descriptor(0xffffffffL, 0))));
+        assertEquals("668e33ef" + "0001" + "0005" + "0000000000000009" + "00000014" + "00000001"
+                + "00001000" + "00000003" + "ffffffff" + "00000000", written(ch));
+    }
+
     @Test
     void replyWithData_writtenToClosedChannel_isReleased() {
         EmbeddedChannel ch = new EmbeddedChannel(new ReplyEncoder());

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import io.nbdcrypt.nbd.testing.Hex;
 import io.nbdcrypt.nbd.testing.LeakCheck;
+import io.nbdcrypt.nbd.wire.CommandFlag;
+import io.nbdcrypt.nbd.wire.CommandFlags;
+import io.nbdcrypt.nbd.wire.CommandType;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.Test;
@@ -23,7 +26,7 @@ class RequestDecoderTest {
         EmbeddedChannel ch = new EmbeddedChannel(new RequestDecoder(1 << 20));
         ch.writeInbound(Unpooled.wrappedBuffer(bytes(READ)));
         NbdRequest r = ch.readInbound();
-        assertEquals(new NbdRequest(0, 0, 0x0102030405060708L, 4096, 512, null, false), r);
+        assertEquals(new NbdRequest(CommandFlags.NONE, CommandType.READ, 0x0102030405060708L, 4096, 512, null, false), r);
         assertFalse(ch.finish());
     }
 
@@ -36,15 +39,15 @@ class RequestDecoderTest {
         assertNull(ch.readInbound());
         ch.writeInbound(Unpooled.wrappedBuffer(bytes("beef" + READ)));
         NbdRequest w = ch.readInbound();
-        assertEquals(1, w.flags());
-        assertEquals(1, w.type());
+        assertEquals(CommandFlags.of(CommandFlag.FUA), w.flags());
+        assertEquals(CommandType.WRITE, w.type());
         assertEquals(0xaa, w.cookie());
         assertEquals(3, w.offset());
         assertEquals(heapPayloads, w.payload().hasArray(), "heap payload");
         assertEquals(!heapPayloads, w.payload().isDirect(), "direct payload");
         assertEquals("deadbeef", Hex.drain(w.payload()));
         NbdRequest r = ch.readInbound();
-        assertEquals(0, r.type());
+        assertEquals(CommandType.READ, r.type());
         assertFalse(ch.finish());
     }
 
@@ -68,6 +71,18 @@ class RequestDecoderTest {
         NbdRequest r = ch.readInbound();
         assertEquals(0xffffffffffffff00L, r.offset());
         assertEquals(0xffffffffL, r.length());
+        assertFalse(ch.finish());
+    }
+
+    /** A type the spec does not define is still framed (no payload) and arrives as a value to refuse. */
+    @Test
+    void decode_unknownType_isAnUnknownCommandAndTheStreamStaysFramed() {
+        EmbeddedChannel ch = new EmbeddedChannel(new RequestDecoder(1 << 20));
+        ch.writeInbound(Unpooled.wrappedBuffer(bytes("25609513 8001 0063 0000000000000009 0000000000000200 00001000"
+                + READ)));
+        assertEquals(new UnknownCommand(new CommandFlags(0x8001), 0x63, 9, 512, 4096), ch.readInbound());
+        NbdRequest r = ch.readInbound();
+        assertEquals(CommandType.READ, r.type());
         assertFalse(ch.finish());
     }
 

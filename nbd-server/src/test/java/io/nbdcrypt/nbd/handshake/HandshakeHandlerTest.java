@@ -10,13 +10,17 @@ import io.nbdcrypt.nbd.codec.HandshakeDecoder;
 import io.nbdcrypt.nbd.codec.HandshakeEncoder;
 import io.nbdcrypt.nbd.testing.Hex;
 import io.nbdcrypt.nbd.testing.LeakCheck;
+import io.nbdcrypt.nbd.transmission.MetaContext;
 import io.nbdcrypt.nbd.transmission.NbdMetrics;
+import io.nbdcrypt.nbd.transmission.Negotiated;
 import io.nbdcrypt.testsupport.TestFiles;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -49,7 +53,8 @@ class HandshakeHandlerTest {
         registry = ExportRegistry.of(new Export("disk", "test disk", FileBlockDevice.open(img, false), false, false));
         ch = new EmbeddedChannel(new HandshakeDecoder(1024), new HandshakeEncoder(),
                 new HandshakeHandler(registry, 32 << 20, java.time.Duration.ofSeconds(60), new NbdMetrics(),
-                        (ctx, export, structured) -> started.add(export.name() + (structured ? "+structured" : ""))));
+                        (ctx, export, negotiated) -> started.add(export.name()
+                                + (negotiated.structuredReplies() ? "+structured" : ""))));
         assertEquals(GREETING.replace(" ", ""), out());
     }
 
@@ -130,8 +135,8 @@ class HandshakeHandlerTest {
         assertTrue(out().startsWith(hex(REP + "0000abcd 80000001")));
         in(OPT + "00000005 00000000");
         assertTrue(out().startsWith(hex(REP + "00000005 80000002")));
-        in(OPT + "0000000a 00000000");  // SET_META_CONTEXT
-        assertTrue(out().startsWith(hex(REP + "0000000a 80000001")));
+        in(OPT + "0000000a 00000000");  // SET_META_CONTEXT before STRUCTURED_REPLY: invalid (proto.md)
+        assertTrue(out().startsWith(hex(REP + "0000000a 80000003")));
         in(OPT + "00000008 00000000");  // STRUCTURED_REPLY
         assertEquals(hex(REP + "00000008 00000001 00000000"), out());
         in(OPT + "00000007 00000006 00000000 0000");
@@ -191,6 +196,140 @@ class HandshakeHandlerTest {
     void badOptionMagic_closes() {
         in("00000003 4e42444d41474943 00000007 00000000");
         assertFalse(ch.isActive());
+    }
+
+    /** A fresh handshake with a 5 s idle limit and a 60 s deadline, on a frozen clock. */
+    private EmbeddedChannel withIdleLimit(NbdMetrics metrics) {
+        EmbeddedChannel c = new EmbeddedChannel(new HandshakeDecoder(1024), new HandshakeEncoder(),
+                new HandshakeHandler(registry, 32 << 20, new HandshakeLimits(Duration.ofSeconds(5), Duration.ofSeconds(60)),
+                        metrics, new ConnectionLog(java.util.logging.Logger.getLogger("test")), (ctx, e, n) -> {}));
+        c.freezeTime();
+        return c;
+    }
+
+    /**
+     * The idle limit counts from the last bytes received, even bytes too few to decode: a client
+     * that stops halfway through an option header is cut once it has been silent that long,
+     * long before the deadline, and counted as a handshake timeout.
+     */
+    @Test
+    void idleLimit_clientStopsMidOptionHeader_cutAfterTheIdleLimitNotTheDeadline() {
+        NbdMetrics metrics = new NbdMetrics();
+        EmbeddedChannel c = withIdleLimit(metrics);
+        try {
+            c.writeInbound(Unpooled.wrappedBuffer(bytes("00000003 4948415645")));   // flags, 5 bytes of IHAVEOPT
+            c.advanceTimeBy(4, TimeUnit.SECONDS);
+            c.runScheduledPendingTasks();
+            assertTrue(c.isActive());
+            c.writeInbound(Unpooled.wrappedBuffer(bytes("4f")));   // one more byte: the silence starts over
+            c.advanceTimeBy(4, TimeUnit.SECONDS);
+            c.runScheduledPendingTasks();
+            assertTrue(c.isActive(), "cut although it sent a byte 4 s ago");
+            c.advanceTimeBy(2, TimeUnit.SECONDS);
+            c.runScheduledPendingTasks();
+            assertFalse(c.isActive(), "a client silent for 6 s mid-header still holds its connection");
+            assertEquals(1, metrics.handshakeTimeouts());
+        } finally {
+            c.finishAndReleaseAll();
+        }
+    }
+
+    /** Once in transmission no handshake timer may fire: an established client idles as long as it likes. */
+    @Test
+    void idleLimit_afterGo_connectionIsNeverCut() {
+        NbdMetrics metrics = new NbdMetrics();
+        EmbeddedChannel c = withIdleLimit(metrics);
+        try {
+            c.writeInbound(Unpooled.wrappedBuffer(bytes("00000003" + OPT + "00000007 00000006 00000000 0000")));
+            c.advanceTimeBy(3600, TimeUnit.SECONDS);
+            c.runScheduledPendingTasks();
+            assertTrue(c.isActive());
+            assertEquals(0, metrics.handshakeTimeouts());
+        } finally {
+            c.finishAndReleaseAll();
+        }
+    }
+
+    // base:allocation as it goes on the wire: "base:allocation" is 15 bytes, 626173653a616c6c6f636174696f6e.
+    private static final String BASE_ALLOCATION = "0000000f 626173653a616c6c6f636174696f6e";
+
+    private void structured() {
+        in("00000003" + OPT + "00000008 00000000");
+        assertEquals(hex(REP + "00000008 00000001 00000000"), out());
+    }
+
+    @Test
+    void listMetaContext_noQueriesOrBaseWildcard_listsBaseAllocationWithIdZero() {
+        structured();
+        in(OPT + "00000009 0000000c 00000004 6469736b 00000000");   // export "disk", no queries
+        String listed = REP + "00000009 00000004 00000013 00000000 626173653a616c6c6f636174696f6e";
+        assertEquals(hex(listed + REP + "00000009 00000001 00000000"), out());
+        in(OPT + "00000009 00000011 00000000 00000001 00000005 626173653a");   // export "", query "base:"
+        assertEquals(hex(listed + REP + "00000009 00000001 00000000"), out());
+        in(OPT + "00000009 00000014 00000000 00000001 00000008 782d666f6f3a6261");   // "x-foo:ba": another namespace
+        assertEquals(hex(REP + "00000009 00000001 00000000"), out());
+    }
+
+    @Test
+    void setMetaContext_baseAllocation_selectedWithItsIdAndCarriedIntoTransmission() {
+        List<Negotiated> negotiated = new ArrayList<>();
+        EmbeddedChannel c = new EmbeddedChannel(new HandshakeDecoder(1024), new HandshakeEncoder(),
+                new HandshakeHandler(registry, 32 << 20, java.time.Duration.ofSeconds(60), new NbdMetrics(),
+                        (ctx, e, n) -> negotiated.add(n)));
+        try {
+            io.netty.util.ReferenceCountUtil.release(c.readOutbound()); // greeting
+            c.writeInbound(Unpooled.wrappedBuffer(bytes("00000003" + OPT + "00000008 00000000"
+                    + OPT + "0000000a 00000028 00000004 6469736b 00000002 00000005 626173653a " + BASE_ALLOCATION
+                    + OPT + "00000007 0000000a 00000004 6469736b 0000")));
+            StringBuilder sb = new StringBuilder();
+            ByteBuf b;
+            while ((b = c.readOutbound()) != null) {
+                sb.append(Hex.drain(b));
+            }
+            // "base:" is ignored when setting; base:allocation gets id 1.
+            assertTrue(sb.toString().contains(hex(REP + "0000000a 00000004 00000013 00000001 626173653a616c6c6f636174696f6e"
+                    + REP + "0000000a 00000001 00000000")), sb.toString());
+            assertEquals(List.of(new Negotiated(true, java.util.Set.of(MetaContext.BASE_ALLOCATION))), negotiated);
+        } finally {
+            c.finishAndReleaseAll();
+        }
+    }
+
+    /** proto.md: contexts apply only if GO names the export SET_META_CONTEXT named; a later SET replaces them. */
+    @Test
+    void setMetaContext_thenGoToAnotherExportOrEmptySet_noContextsInTransmission() throws IOException {
+        Path other = TestFiles.sparse(dir.resolve("other.img"), 1 << 20);
+        ExportRegistry two = new ExportRegistry(List.of(
+                new Export("disk", "", FileBlockDevice.open(dir.resolve("disk.img"), false), false, false),
+                new Export("other", "", FileBlockDevice.open(other, false), false, false)), List.of());
+        List<Negotiated> negotiated = new ArrayList<>();
+        String setDisk = OPT + "0000000a 0000001f 00000004 6469736b 00000001 " + BASE_ALLOCATION;
+        String goOther = OPT + "00000007 0000000b 00000005 6f74686572 0000";
+        String goDisk = OPT + "00000007 0000000a 00000004 6469736b 0000";
+        String setNothing = OPT + "0000000a 0000000c 00000004 6469736b 00000000";
+        for (String options : List.of(setDisk + goOther, setDisk + setNothing + goDisk)) {
+            EmbeddedChannel c = new EmbeddedChannel(new HandshakeDecoder(1024), new HandshakeEncoder(),
+                    new HandshakeHandler(two, 32 << 20, java.time.Duration.ofSeconds(60), new NbdMetrics(),
+                            (ctx, e, n) -> negotiated.add(n)));
+            c.writeInbound(Unpooled.wrappedBuffer(bytes("00000003" + OPT + "00000008 00000000" + options)));
+            c.finishAndReleaseAll();
+        }
+        two.close();
+        assertEquals(List.of(Negotiated.replies(true), Negotiated.replies(true)), negotiated);
+    }
+
+    @Test
+    void metaContextOptions_malformed_errInvalidOrUnknownAndSessionContinues() {
+        structured();
+        in(OPT + "0000000a 0000000c 00000004 6469736b 00000005");   // 5 queries announced, none sent
+        assertTrue(out().startsWith(hex(REP + "0000000a 80000003")));
+        in(OPT + "00000009 00000013 00000004 6469736b 00000001 00000003 666f6f");   // query "foo": no namespace
+        assertTrue(out().startsWith(hex(REP + "00000009 80000003")));
+        in(OPT + "00000009 0000000a 00000002 6e6f 00000000");   // export "no"
+        assertTrue(out().startsWith(hex(REP + "00000009 80000006")));
+        in(OPT + "00000007 00000006 00000000 0000");
+        assertTrue(out().endsWith(hex(REP + "00000007 00000001 00000000")));
+        assertEquals(List.of("disk+structured"), started);
     }
 
     @Test

@@ -36,7 +36,6 @@ class BadInputTest {
     private static final int MAX_CONNECTIONS = 8;
     private static final int EINVAL = 22;
     private static final int ENOSPC = 28;
-    private static final int EOVERFLOW = 75;
 
     @TempDir Path dir;
     private ServedImage served;
@@ -190,16 +189,17 @@ class BadInputTest {
         }
     }
 
+    /** EINVAL, not EOVERFLOW: proto.md reserves EOVERFLOW for READ with DF and for payload-less commands. */
     @Test
-    void lengthAboveMaximum_eoverflow_writePayloadSkipped() throws Exception {
+    void lengthAboveMaximum_einval_writePayloadSkipped() throws Exception {
         try (RawClient c = RawClient.connectAndGo(served.socket)) {
             c.send(request(0, RawClient.READ, 1, 0, MAX_PAYLOAD + 1));
-            assertEquals(EOVERFLOW, c.readSimpleReply(0).error());
+            assertEquals(EINVAL, c.readSimpleReply(0).error());
             c.send(request(0, RawClient.READ, 2, 0, 0xffffffffL));
-            assertEquals(EOVERFLOW, c.readSimpleReply(0).error());
+            assertEquals(EINVAL, c.readSimpleReply(0).error());
             byte[] big = new byte[3 * MAX_PAYLOAD];
             RawClient.Reply w = c.write(3, 0, big);
-            assertEquals(EOVERFLOW, w.error());
+            assertEquals(EINVAL, w.error());
             assertEquals(0, c.read(4, 1 << 20, 16).error());
         }
         assertTrue(served.server.metrics().maxOutstandingBytes() <= LIMITS.highWaterBytes() + MAX_PAYLOAD);
