@@ -191,6 +191,14 @@ final class HashTree implements AutoCloseable {
         drain();
     }
 
+    /**
+     * Changes the cache's bound; shrinking it evicts at once (into {@link #leaving}: nothing is
+     * lost, the next {@link #drain()} writes back).
+     */
+    void setCacheBytes(long bytes) {
+        cache.policy().eviction().orElseThrow().setMaximum(bytes);
+    }
+
     /** What the cache holds and has done so far. */
     CacheStats stats() {
         return new CacheStats(hits.sum(), misses.sum(), loads.sum(), writeBacks.sum(), cache.estimatedSize(),
