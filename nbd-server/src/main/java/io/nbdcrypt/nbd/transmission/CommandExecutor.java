@@ -2,6 +2,7 @@ package io.nbdcrypt.nbd.transmission;
 
 import static io.nbdcrypt.nbd.wire.NbdProtocol.*;
 
+import io.nbdcrypt.block.AuthenticationFailedException;
 import io.nbdcrypt.block.BlockDevice;
 import io.nbdcrypt.nbd.backend.Export;
 import io.nbdcrypt.nbd.codec.NbdReply;
@@ -61,7 +62,9 @@ final class CommandExecutor {
             // Errors too (an AssertionError from the device layer, a StackOverflowError): a request
             // that escapes without a reply would hold its in-flight slot until the connection dies.
             NbdError err = ErrnoMapper.map(e, r);
-            LOG.log(Level.WARNING, err.message(), e);
+            // Authentication failures answer hostile storage: the device logs them, once per
+            // sector and rate-limited, so a host cannot flood the log through us.
+            LOG.log(e instanceof AuthenticationFailedException ? Level.FINE : Level.WARNING, err.message(), e);
             return errorReply(r.cookie(), err, structured);
         } finally {
             r.release();
