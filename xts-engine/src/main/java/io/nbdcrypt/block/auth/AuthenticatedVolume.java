@@ -217,7 +217,7 @@ public final class AuthenticatedVolume implements BlockDevice {
     @Override
     public void close() throws IOException {
         try {
-            LOG.fine(() -> "closing " + this + ": " + metrics().summary());
+            LOG.info(() -> "closing " + this + ": " + metrics().summary());
             tree.close();
             cipher.close();
             sealer.close();
