@@ -68,6 +68,8 @@ public final class AuthenticatedVolume implements BlockDevice {
     private final FailureLog failures;
     private final LongAdder sectorFailures = new LongAdder();
     private final LongAdder metadataFailures = new LongAdder();
+    /** The metrics as they were when the volume closed (the counters stay readable afterwards). */
+    private volatile AuthenticationMetrics closedWith;
 
     private AuthenticatedVolume(BlockDevice backing, AuthenticatedLayout layout, SessionKeys keys, long cacheBytes) {
         this.backing = backing;
@@ -115,8 +117,12 @@ public final class AuthenticatedVolume implements BlockDevice {
         return layout;
     }
 
-    /** Failures, cache hit rate and traffic so far. */
+    /** Failures, cache hit rate and traffic so far (after {@link #close()}: as they were when it closed). */
     public AuthenticationMetrics metrics() {
+        AuthenticationMetrics last = closedWith;
+        if (last != null) {
+            return last;
+        }
         HashTree.CacheStats c = tree.stats();
         return new AuthenticationMetrics(sectorFailures.sum(), metadataFailures.sum(), c.hits(), c.misses(), c.loads(),
                 c.writeBacks(), c.residentNodes(), c.residentBytes(), cacheBytes, transform.noncesUsed());
@@ -217,7 +223,8 @@ public final class AuthenticatedVolume implements BlockDevice {
     @Override
     public void close() throws IOException {
         try {
-            LOG.info(() -> "closing " + this + ": " + metrics().summary());
+            closedWith = metrics();
+            LOG.fine(() -> "closing " + this + ": " + closedWith.summary());
             tree.close();
             cipher.close();
             sealer.close();
