@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Resident memory of `nbdcrypt serve --authenticated` on a 1 TiB sparse volume under 4k random
+# Resident memory of `nbdcrypt serve --ephemeral --authenticated` on a 1 TiB sparse volume under 4k random
 # writes: the hash tree of 1 TiB is 6 GiB (1.6 M leaves), the node cache is bounded by
 # --metadata-cache, so RSS must level off however long the load runs. Also prints the metadata
 # overhead on the disk and what the cache did (the server's closing log line).
@@ -26,7 +26,7 @@ img="$work/auth.img" sock="$work/auth.sock"
 rm -f "$img" "$sock"
 truncate -s "$SIZE" "$img"
 [ -n "$HEAP" ] && export JAVA_TOOL_OPTIONS="-Xmx$HEAP"
-"$here/nbdcrypt" serve "$img" --authenticated --metadata-cache "$CACHE" --socket "$sock" > "$work/serve.out" 2> "$work/serve.err" &
+"$here/nbdcrypt" serve "$img" --ephemeral --authenticated --metadata-cache "$CACHE" --socket "$sock" > "$work/serve.out" 2> "$work/serve.err" &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 300); do [ -S "$sock" ] && break; sleep 0.1; done

@@ -11,7 +11,7 @@
 #   nbdcrypt-plain     nbdcrypt serve --plain on a plaintext image
 #   nbdcrypt-luks2     nbdcrypt serve on a LUKS2 image (aes-xts-plain64, 512-bit key, 4096-byte sectors)
 #   nbdcrypt-luks1     nbdcrypt serve on the LUKS1 image (aes-xts-plain64, 512-bit key, 512-byte sectors)
-#   nbdcrypt-auth      nbdcrypt serve --authenticated (AES-256-GCM + hash tree, 4096-byte sectors, default
+#   nbdcrypt-auth      nbdcrypt serve --ephemeral --authenticated (AES-256-GCM + hash tree, 4096-byte sectors, default
 #                      64 MiB metadata cache) on an image big enough for SIZE_MIB of data plus its metadata
 #   nbdkit-luks        nbdkit file --filter=luks on the LUKS1 image
 #   qsd-luks           qemu-storage-daemon, luks driver, on the LUKS1 image
@@ -77,7 +77,7 @@ start_server() {
       "$here/nbdcrypt" serve "$img" --key-file "$work/key" --socket "$sock" > "$work/$name.out" 2> "$work/$name.err" &
       pids+=($!);;
     nbdcrypt-auth)
-      "$here/nbdcrypt" serve "$work/auth.img" --authenticated --socket "$sock" > "$work/$name.out" 2> "$work/$name.err" &
+      "$here/nbdcrypt" serve "$work/auth.img" --ephemeral --authenticated --socket "$sock" > "$work/$name.out" 2> "$work/$name.err" &
       pids+=($!);;
     nbdkit-file)
       nbdkit -f -U "$sock" file "$work/plain.img" 2> "$work/$name.err" &

@@ -10,6 +10,7 @@ import io.nbdcrypt.luks2.json.JsonArea;
 import io.nbdcrypt.luks2.json.JsonFields;
 import io.nbdcrypt.luks2.keyslot.Keyslot;
 import io.nbdcrypt.luks2.keyslot.KeyslotValidator;
+import io.nbdcrypt.luks2.segment.AuthenticatedIntegrity;
 import io.nbdcrypt.luks2.segment.CipherSpec;
 import io.nbdcrypt.luks2.segment.Segment;
 import io.nbdcrypt.luks2.segment.SegmentValidator;
@@ -44,6 +45,13 @@ public final class HeaderValidator {
         long areaEnd = areaStart + config.keyslotsSize();
         Map<Integer, Keyslot> keyslots = KeyslotValidator.validate(JsonFields.object(root, "keyslots", "json"), areaStart, areaEnd);
         Map<Integer, Segment> segments = SegmentValidator.validate(JsonFields.object(root, "segments", "json"), areaEnd, detached);
+        boolean authenticated = segments.values().stream().anyMatch(g -> g.authenticated().isPresent());
+        if (authenticated != config.requirements().contains(AuthenticatedIntegrity.REQUIREMENT)) {
+            throw new LuksFormatException(authenticated ? "config.requirements.mandatory" : "segments",
+                    authenticated ? "an authenticated segment needs the requirement " + AuthenticatedIntegrity.REQUIREMENT
+                            + " (without it cryptsetup would map the volume as plain dm-crypt)"
+                            : "the requirement " + AuthenticatedIntegrity.REQUIREMENT + " is there but no segment is authenticated");
+        }
         Map<Integer, Digest> digests = DigestValidator.validate(JsonFields.object(root, "digests", "json"),
                 keyslots.keySet(), segments.keySet());
         // A keyslot holds the segment's volume key, so its key_size must be an XTS key size.
@@ -73,19 +81,22 @@ public final class HeaderValidator {
             throw new LuksFormatException("config.keyslots_size", "is implausibly large (over 1 TiB)");
         }
         List<String> flags = c.has("flags") ? JsonFields.strings(c, "flags", "config") : List.of();
+        List<String> requirements = List.of();
         JsonNode req = c.get("requirements");
         if (req != null) {
             if (!(req instanceof ObjectNode r)) {
                 throw new LuksFormatException("config.requirements", "must be an object");
             }
             if (r.has("mandatory")) {
-                List<String> mandatory = JsonFields.strings(r, "mandatory", "config.requirements");
-                if (!mandatory.isEmpty()) {
-                    throw new LuksFormatException("config.requirements.mandatory", "unknown mandatory requirement '"
-                            + mandatory.get(0).replaceAll("[^\\x20-\\x7e]", "?") + "'; this volume needs features we do not implement");
+                requirements = JsonFields.strings(r, "mandatory", "config.requirements");
+                for (String m : requirements) {
+                    if (!m.equals(AuthenticatedIntegrity.REQUIREMENT)) {
+                        throw new LuksFormatException("config.requirements.mandatory", "unknown mandatory requirement '"
+                                + m.replaceAll("[^\\x20-\\x7e]", "?") + "'; this volume needs features we do not implement");
+                    }
                 }
             }
         }
-        return new Luks2Config(jsonSize, keyslotsSize, flags);
+        return new Luks2Config(jsonSize, keyslotsSize, flags, requirements);
     }
 }

@@ -14,6 +14,7 @@ import io.nbdcrypt.luks2.Luks2Volume;
 import io.nbdcrypt.luks2.LuksVolumes;
 import io.nbdcrypt.luks2.digest.Digest;
 import io.nbdcrypt.luks2.keyslot.Keyslot;
+import io.nbdcrypt.luks2.segment.AuthenticatedIntegrity;
 import io.nbdcrypt.luks2.segment.Segment;
 import io.nbdcrypt.luks2.token.Token;
 import java.io.PrintWriter;
@@ -106,7 +107,13 @@ final class DumpCommand implements Callable<Integer> {
         s.append("UUID:          \t").append(h.uuid()).append('\n');
         s.append("Label:         \t").append(h.binary().label().isEmpty() ? "(no label)" : h.binary().label()).append('\n');
         s.append("Subsystem:     \t").append(h.binary().subsystem().isEmpty() ? "(no subsystem)" : h.binary().subsystem()).append('\n');
-        s.append("Flags:       \t").append(h.config().flags().isEmpty() ? "(no flags)" : String.join(" ", h.config().flags())).append("\n\n");
+        s.append("Flags:       \t").append(h.config().flags().isEmpty() ? "(no flags)" : String.join(" ", h.config().flags())).append("\n");
+        if (!h.config().requirements().isEmpty()) {
+            s.append("Requirements:\t");
+            h.config().requirements().forEach(r -> s.append(r).append(' '));
+            s.append('\n');
+        }
+        s.append('\n');
         s.append("Data segments:\n");
         for (Segment g : h.segments().values()) {
             s.append("  ").append(g.id()).append(": crypt\n");
@@ -114,6 +121,7 @@ final class DumpCommand implements Callable<Integer> {
             s.append("\tlength: ").append(g.size().isPresent() ? g.size().getAsLong() + " [bytes]" : "(whole device)").append('\n');
             s.append("\tcipher: ").append(g.encryption().spec()).append('\n');
             s.append("\tsector: ").append(g.sectorSize()).append(" [bytes]\n");
+            g.authenticated().ifPresent(a -> s.append("\tintegrity: ").append(AuthenticatedIntegrity.TYPE).append('\n'));
         }
         s.append("\nKeyslots:\n");
         for (Keyslot k : h.keyslots().values()) {

@@ -37,27 +37,24 @@ public final class ServeCommand implements Callable<Integer> {
             + " (FILE.key holds a keyslot passphrase for cryptsetup). DEVICE is opened exclusively."})
     boolean ephemeral;
 
-    @Option(names = "--authenticated", description = {"A fresh authenticated volume on DEVICE that lives as long as"
-            + " this process (random key in memory, no header): every sector is checked against a hash tree whose root"
-            + " stays in memory, so a host that changes, moves, replays or zeroes sectors gets the client EIO, never"
-            + " wrong data. Starts empty. Uses about 0.6% of DEVICE for metadata."})
-    boolean authenticated;
-
-    @Option(names = "--metadata-cache", paramLabel = "SIZE", defaultValue = "64M",
-            description = "With --authenticated: memory for hash-tree nodes (e.g. 16M, 1G; at least 1M). Default: ${DEFAULT-VALUE}.")
-    String metadataCache;
+    @Mixin AuthenticatedOptions auth;
 
     @Mixin ServeOptions serve;
 
     Passphrases passphrases = Passphrases.system();
 
     /** The ephemeral volume over the exclusively opened DEVICE; our key copy is wiped once the cipher holds its own. */
-    private OpenedVolume openEphemeral() throws java.io.IOException {
+    private OpenedVolume openEphemeral(long cacheBytes) throws java.io.IOException {
         var raw = io.nbdcrypt.provision.Provisioner.openScratchDevice(device);
-        try (var v = io.nbdcrypt.provision.EphemeralVolume.create(java.util.Optional.ofNullable(header),
-                new java.security.SecureRandom())) {
-            String description = v.on(device, raw, serve.allowDiscards).description();
-            return new OpenedVolume(v.header().dataVolume(raw, v.volumeKey()), description);
+        var random = new java.security.SecureRandom();
+        var headerFile = java.util.Optional.ofNullable(header);
+        try (var v = auth.authenticated
+                ? io.nbdcrypt.provision.EphemeralVolume.createAuthenticated(headerFile, raw.size(), random)
+                : io.nbdcrypt.provision.EphemeralVolume.create(headerFile, random)) {
+            String description = v.on(device, raw, serve.allowDiscards, cacheBytes).description();
+            return new OpenedVolume(auth.authenticated
+                    ? v.header().authenticatedVolume(raw, v.volumeKey(), cacheBytes, random)
+                    : v.header().dataVolume(raw, v.volumeKey()), description);
         } catch (java.io.IOException | RuntimeException e) {
             raw.close();
             throw e;
@@ -75,24 +72,23 @@ public final class ServeCommand implements Callable<Integer> {
         if (ephemeral && (plain || keyFile != null)) {
             throw new ParameterException(spec.commandLine(), "--ephemeral makes its own key: --plain and --key-file do not apply");
         }
+        if (auth.authenticated && !ephemeral) {
+            throw new ParameterException(spec.commandLine(), "--authenticated needs --ephemeral: an authenticated volume"
+                    + " lives as long as the process that made it (its keys and its tree's root are in memory only)");
+        }
+        if (auth.authenticated && serve.readOnly) {
+            throw new ParameterException(spec.commandLine(), "--authenticated starts an empty volume: --read-only would serve only zeroes");
+        }
+        long cacheBytes = auth.cacheBytes(spec);
         if (!plain) {
             KeyHygiene.apply(System.err);
         }
         if (ephemeral) {
-            return ServeLoop.run(openEphemeral(), serve, serve.toConfig(null), System.out);
+            return ServeLoop.run(openEphemeral(cacheBytes), serve, serve.toConfig(null), System.out);
         }
         VolumeSource source = new VolumeSource(device, header, serve.readOnly);
         OpenedVolume volume;
-        if (authenticated) {
-            if (plain || keyFile != null) {
-                throw new ParameterException(spec.commandLine(), "--authenticated makes its own key: --plain and --key-file do not apply");
-            }
-            long cache = Sizes.parse(metadataCache, "--metadata-cache");
-            if (cache < io.nbdcrypt.block.auth.AuthenticatedVolume.MIN_CACHE_BYTES) {
-                throw new ParameterException(spec.commandLine(), "--metadata-cache: " + metadataCache + " is below the minimum 1M");
-            }
-            volume = new AuthenticatedVolumeOpener(cache).open(source);
-        } else if (plain) {
+        if (plain) {
             volume = new PlainVolumeOpener().open(source, null);
         } else {
             try (SecretBytes passphrase = passphrases.read(keyFile, "Enter passphrase for " + device + ": ", false)) {

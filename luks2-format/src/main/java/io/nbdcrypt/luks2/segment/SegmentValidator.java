@@ -6,6 +6,7 @@ import io.nbdcrypt.luks2.LuksFormatException;
 import io.nbdcrypt.luks2.json.JsonFields;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 
@@ -58,7 +59,23 @@ public final class SegmentValidator {
                     + " overlaps the header and keyslots area ending at " + metadataEnd);
         }
         long ivTweak = JsonFields.u64(s, "iv_tweak", path);
-        CipherSpec enc = CipherSpec.parse(JsonFields.string(s, "encryption", path), path + ".encryption");
+        Optional<AuthenticatedIntegrity> authenticated = Optional.empty();
+        CipherSpec enc;
+        if (s.get("integrity") instanceof ObjectNode integrity) {
+            // nbdcrypt's authenticated segment; the header's requirement is checked against it by HeaderValidator.
+            authenticated = Optional.of(AuthenticatedIntegrity.parse(integrity, path + ".integrity"));
+            String cipher = JsonFields.string(s, "encryption", path);
+            if (!cipher.equals(AuthenticatedIntegrity.CIPHER)) {
+                throw new LuksFormatException(path + ".encryption", "an " + AuthenticatedIntegrity.TYPE
+                        + " segment is encrypted with " + AuthenticatedIntegrity.CIPHER + ", not '"
+                        + cipher.replaceAll("[^\\x20-\\x7e]", "?") + "'");
+            }
+            enc = CipherSpec.AES_256_GCM;
+        } else if (s.has("integrity")) {
+            throw new LuksFormatException(path + ".integrity", "authenticated (dm-integrity) segments are not supported");
+        } else {
+            enc = CipherSpec.parse(JsonFields.string(s, "encryption", path), path + ".encryption");
+        }
         int sectorSize = JsonFields.integer(s, "sector_size", path, 512, 4096);
         if (Integer.bitCount(sectorSize) != 1) {
             throw new LuksFormatException(path + ".sector_size", "must be 512, 1024, 2048 or 4096");
@@ -88,9 +105,33 @@ public final class SegmentValidator {
             size = OptionalLong.of(v);
         }
         List<String> flags = s.has("flags") ? JsonFields.strings(s, "flags", path) : List.of();
-        if (s.has("integrity")) {
-            throw new LuksFormatException(path + ".integrity", "authenticated (dm-integrity) segments are not supported");
+        if (authenticated.isPresent()) {
+            checkAuthenticated(path, offset, size, sectorSize, authenticated.get(), metadataEnd, detached);
         }
-        return new Segment(id, offset, size, ivTweak, enc, sectorSize, List.copyOf(flags));
+        return new Segment(id, offset, size, ivTweak, enc, sectorSize, List.copyOf(flags), authenticated);
+    }
+
+    /** The tree must be where its layout says, after the header and clear of the data. */
+    private static void checkAuthenticated(String path, long offset, OptionalLong size, int sectorSize,
+            AuthenticatedIntegrity a, long metadataEnd, boolean detached) throws LuksFormatException {
+        if (size.isEmpty()) {
+            throw new LuksFormatException(path + ".size", "an authenticated segment has a fixed size, not dynamic");
+        }
+        long sectors = size.getAsLong() / sectorSize;
+        long needed = io.nbdcrypt.block.auth.AuthenticatedLayout.metadataBytes(sectors);
+        if (a.metadataSize() != needed) {
+            throw new LuksFormatException(path + ".integrity.metadata_size", "is " + a.metadataSize() + "; " + sectors
+                    + " sectors need a tree of " + needed + " bytes");
+        }
+        if (!detached && a.metadataOffset() < metadataEnd) {
+            throw new LuksFormatException(path + ".integrity.metadata_offset", "overlaps the header and keyslots area ending at "
+                    + metadataEnd);
+        }
+        try {
+            new io.nbdcrypt.block.auth.AuthenticatedLayout(sectorSize, offset, sectors, a.metadataOffset());
+            Math.addExact(a.metadataOffset(), a.metadataSize());
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new LuksFormatException(path + ".integrity.metadata_offset", e.getMessage() == null ? "overflows" : e.getMessage());
+        }
     }
 }
