@@ -25,6 +25,7 @@ work=${1:-$(mktemp -d /tmp/nbd-bench.XXXXXX)}
 mkdir -p "$work"
 results="$work/results.tsv"
 : > "$results"
+: > "$work/cpu.tsv"
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -106,17 +107,24 @@ stop_server() {
   unset 'pids[-1]'
 }
 
-# fio JOBNAME RW BS QD -> prints "MB/s IOPS"
+# Server CPU time (user + system) so far, in clock ticks, of the last server started.
+server_ticks() { awk '{print $14 + $15}' "/proc/${pids[-1]}/stat"; }
+
+# fio JOBNAME RW BS QD RUNTIME -> prints "MB/s IOPS CPU-us-per-MB": throughput, and the server's CPU
+# time per MB moved (robust on a loaded machine, where throughput measures the neighbours).
 run_fio() {
-  local rw=$2 bs=$3 qd=$4 runtime=$5
-  fio --name="$1" --ioengine=nbd --uri="$uri" --rw="$rw" --bs="$bs" --iodepth="$qd" \
-      --size="${SIZE_MIB}m" --time_based --runtime="$runtime" --output-format=json 2>/dev/null |
-    python3 -c '
-import json, sys
+  local rw=$2 bs=$3 qd=$4 runtime=$5 t0 out
+  t0=$(server_ticks)
+  out=$(fio --name="$1" --ioengine=nbd --uri="$uri" --rw="$rw" --bs="$bs" --iodepth="$qd" \
+      --size="${SIZE_MIB}m" --time_based --runtime="$runtime" --output-format=json 2>/dev/null)
+  python3 -c '
+import json, sys, os
 t = sys.stdin.read(); j = json.loads(t[t.index("{"):])["jobs"][0]
 d = j["write"] if j["write"]["io_bytes"] > 0 else j["read"]
 if j["error"]: sys.exit("fio error %d" % j["error"])
-print("%.0f %.0f" % (d["bw_bytes"] / 1e6, d["iops"]))'
+ticks = int(sys.argv[2]) - int(sys.argv[1])
+us_per_mb = ticks / os.sysconf("SC_CLK_TCK") * 1e6 / (d["io_bytes"] / 1e6)
+print("%.0f %.0f %.0f" % (d["bw_bytes"] / 1e6, d["iops"], us_per_mb))' "$t0" "$(server_ticks)" <<< "$out"
 }
 
 # SERVERS="a b" runs a subset.
@@ -129,10 +137,14 @@ for s in "${servers[@]}"; do
   fi
   log "$s: warm-up"
   run_fio warm randrw 64k 16 3 > /dev/null
-  read -r sw _ < <(run_fio seqwrite write 1M 16 "$RUNTIME")
-  read -r sr _ < <(run_fio seqread read 1M 16 "$RUNTIME")
-  read -r _ rr < <(run_fio randread randread 4k 32 "$RUNTIME")
-  read -r _ rw < <(run_fio randwrite randwrite 4k 32 "$RUNTIME")
+  # Every block written once, so the reads below read data on every server (not holes or
+  # never-written sectors, which cost nothing) however far the timed write gets on a busy machine.
+  fio --name=fill --ioengine=nbd --uri="$uri" --rw=write --bs=1M --iodepth=16 --size="${SIZE_MIB}m" >/dev/null 2>&1
+  read -r sw _ csw < <(run_fio seqwrite write 1M 16 "$RUNTIME")
+  read -r sr _ csr < <(run_fio seqread read 1M 16 "$RUNTIME")
+  read -r _ rr crr < <(run_fio randread randread 4k 32 "$RUNTIME")
+  read -r _ rw crw < <(run_fio randwrite randwrite 4k 32 "$RUNTIME")
+  printf '%s\t%s\t%s\t%s\t%s\n' "$s" "$csw" "$csr" "$crr" "$crw" >> "$work/cpu.tsv"
   log "$s: seq write $sw MB/s, seq read $sr MB/s, 4k randread $rr IOPS, 4k randwrite $rw IOPS"
   printf '%s\t%s\t%s\t%s\t%s\n' "$s" "$sw" "$sr" "$rr" "$rw" >> "$results"
   stop_server
@@ -142,8 +154,12 @@ done
 xts=$(openssl speed -evp aes-256-xts -seconds 3 -bytes 4096 2>/dev/null | awk '/^AES-256-XTS/ {sub("k","",$2); printf "%.0f", $2 * 1000 / 1e6}')
 echo "openssl speed -evp aes-256-xts (4 KiB, 1 thread): ${xts:-n/a} MB/s"
 echo
-python3 - "$results" <<'PY'
+python3 - "$results" "$work/cpu.tsv" <<'PY'
 import sys
+cpu = {}
+for line in open(sys.argv[2]):
+    name, *vals = line.rstrip("\n").split("\t")
+    cpu[name] = [float(v) for v in vals]
 rows = {}
 for line in open(sys.argv[1]):
     name, *vals = line.rstrip("\n").split("\t")
@@ -162,8 +178,16 @@ def ratios(base):
 ratios("nbdkit-luks")
 ratios("qsd-luks")
 ratios("nbdkit-file")
+print("\nserver CPU time per MB moved (us; lower is better; robust on a loaded machine)")
+print("%-16s" % "server" + "".join("%12s" % c.split()[0] for c in cols))
+for n, v in cpu.items():
+    print("%-16s" % n + "".join("%12.0f" % x for x in v))
 auth, xts = rows.get("nbdcrypt-auth"), rows.get("nbdcrypt-luks2")
 if auth and xts and None not in auth and None not in xts:
     print("\nnbdcrypt-auth / nbdcrypt-luks2 (targets >= 0.7 seqW, 0.8 seqR, 0.6 4k rr, 0.5 4k rw):"
           + "".join("%12.2f" % (a / x) for a, x in zip(auth, xts)))
+ca, cx = cpu.get("nbdcrypt-auth"), cpu.get("nbdcrypt-luks2")
+if ca and cx:
+    print("nbdcrypt-luks2 / nbdcrypt-auth server CPU per MB (the throughput ratio a CPU-bound server would reach):"
+          + "".join("%12.2f" % (x / a) for a, x in zip(ca, cx)))
 PY

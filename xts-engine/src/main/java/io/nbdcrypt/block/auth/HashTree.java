@@ -145,6 +145,9 @@ final class HashTree implements AutoCloseable {
      * someone is using right now is left for a later call.
      */
     void drain() throws IOException {
+        if (leaving.isEmpty()) {
+            return;
+        }
         IOException failure = null;
         for (TreeNode n : leaving.values()) {
             if (!n.lock.tryLock()) {
