@@ -162,7 +162,7 @@ public final class EphemeralVolume implements AutoCloseable {
 
     /** The volume as a backend takes it, over {@code raw} (which must be at least one sector). */
     public UnlockedVolume on(Path rawPath, BlockDevice raw, boolean allowDiscards) {
-        return on(rawPath, raw, allowDiscards, AuthenticatedVolume.DEFAULT_CACHE_BYTES);
+        return on(rawPath, raw, allowDiscards, AuthenticatedVolume.defaultCacheBytes());
     }
 
     /** {@link #on(Path, BlockDevice, boolean)}, with the tree-node cache of an authenticated volume. */

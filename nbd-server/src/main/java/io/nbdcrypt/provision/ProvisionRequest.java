@@ -28,7 +28,7 @@ public record ProvisionRequest(Path device, Path mountPoint, String fsType, List
     public ProvisionRequest(Path device, Path mountPoint, String fsType, List<String> mkfsOptions,
             Optional<Path> headerFile, boolean allowDiscards, Backend backend, AttachOptions attach) {
         this(device, mountPoint, fsType, mkfsOptions, headerFile, allowDiscards, backend, attach, false,
-                io.nbdcrypt.block.auth.AuthenticatedVolume.DEFAULT_CACHE_BYTES);
+                io.nbdcrypt.block.auth.AuthenticatedVolume.defaultCacheBytes());
     }
 
     public ProvisionRequest {

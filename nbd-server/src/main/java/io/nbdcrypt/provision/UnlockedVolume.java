@@ -26,7 +26,7 @@ public record UnlockedVolume(Path rawPath, BlockDevice raw, Luks2Volume header, 
     public UnlockedVolume(Path rawPath, BlockDevice raw, Luks2Volume header, SecretBytes volumeKey, boolean allowDiscards,
             String description) {
         this(rawPath, raw, header, volumeKey, allowDiscards, description,
-                io.nbdcrypt.block.auth.AuthenticatedVolume.DEFAULT_CACHE_BYTES);
+                io.nbdcrypt.block.auth.AuthenticatedVolume.defaultCacheBytes());
     }
 
     public UnlockedVolume {

@@ -88,6 +88,8 @@ class ServeAuthenticatedTest {
                 2, "--metadata-cache");
         expectRefusal(List.of("serve", img.toString(), "--ephemeral", "--authenticated", "--metadata-cache", "4K", "--socket", sock),
                 2, "--metadata-cache: 4K is below the minimum");
+        expectRefusal(List.of("serve", img.toString(), "--ephemeral", "--authenticated", "--metadata-cache", "100G", "--socket", sock),
+                2, "--metadata-cache: 100G is more than half of this JVM's");
         expectRefusal(List.of("serve", img.toString(), "--ephemeral", "--authenticated", "--read-only", "--socket", sock), 2,
                 "--read-only");
         Path tiny = TestFiles.sparse(dir.resolve("tiny.img"), 4096);

@@ -53,7 +53,7 @@ public final class ServedImage implements AutoCloseable {
 
     public static ServedImage start(Path dir, Kind kind, long size, boolean readOnly, boolean allowDiscards,
             UnaryOperator<ServerConfig> tune) throws IOException {
-        return start(dir, kind, size, readOnly, allowDiscards, tune, AuthenticatedVolume.DEFAULT_CACHE_BYTES);
+        return start(dir, kind, size, readOnly, allowDiscards, tune, AuthenticatedVolume.defaultCacheBytes());
     }
 
     /** @param cacheBytes the authenticated volume's tree-node cache (unused for the other kinds) */

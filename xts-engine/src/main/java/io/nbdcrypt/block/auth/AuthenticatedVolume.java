@@ -48,8 +48,8 @@ import java.util.logging.Logger;
  * zeroes whatever the disk holds); trim also releases their storage when the device can.
  */
 public final class AuthenticatedVolume implements BlockDevice {
-    /** Default bound of the tree-node cache: 64 MiB hold every leaf of about 10 GiB of data. */
-    public static final long DEFAULT_CACHE_BYTES = 64L << 20;
+    /** The largest default bound of the tree-node cache: 64 MiB hold every leaf of about 10 GiB of data. */
+    public static final long MAX_DEFAULT_CACHE_BYTES = 64L << 20;
     /** The smallest cache accepted: a few hundred nodes. */
     public static final long MIN_CACHE_BYTES = 1L << 20;
     private static final int CHUNK = 256 * 1024;
@@ -70,6 +70,20 @@ public final class AuthenticatedVolume implements BlockDevice {
     private final LongAdder metadataFailures = new LongAdder();
     /** The metrics as they were when the volume closed (the counters stay readable afterwards). */
     private volatile AuthenticationMetrics closedWith;
+
+    /**
+     * The default bound of the tree-node cache in this JVM: a third of the maximum heap, between
+     * {@link #MIN_CACHE_BYTES} and {@link #MAX_DEFAULT_CACHE_BYTES} (16 MiB under the daemon's
+     * 48 MiB heap: every leaf of about 2.6 GiB of data).
+     */
+    public static long defaultCacheBytes() {
+        return Math.clamp(Runtime.getRuntime().maxMemory() / 3, MIN_CACHE_BYTES, MAX_DEFAULT_CACHE_BYTES);
+    }
+
+    /** The largest bound that leaves this JVM's heap room for everything else: half of it. */
+    public static long maxCacheBytes() {
+        return Runtime.getRuntime().maxMemory() / 2;
+    }
 
     private AuthenticatedVolume(BlockDevice backing, AuthenticatedLayout layout, SessionKeys keys, long cacheBytes) {
         this.backing = backing;

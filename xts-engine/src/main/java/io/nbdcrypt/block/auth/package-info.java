@@ -38,7 +38,8 @@
  *       Sectors and nodes never written read as zeroes without a disk read, and that they
  *       were never written is itself in the tree.</li>
  *   <li><b>Cache</b>: nodes in use live in a Caffeine cache bounded by bytes
- *       ({@code --metadata-cache}, default 64 MiB: every leaf of about 10 GiB of data). The
+ *       ({@code --metadata-cache}; by default a third of the heap up to 64 MiB, which holds every
+ *       leaf of about 10 GiB of data). The
  *       root and the counters are outside it. An evicted node is parked in {@code leaving};
  *       the volume drains that (seal, write back if dirty, retire) when it holds no lock, and a
  *       node asked for meanwhile comes back as the same object, so no change is ever lost and

@@ -65,7 +65,7 @@ class AuthenticatedVolumeTest {
 
     @Test
     void read_neverWritten_zeroesWithoutTouchingTheDisk() throws IOException {
-        AuthenticatedVolume v = open(64L << 20, AuthenticatedVolume.DEFAULT_CACHE_BYTES);
+        AuthenticatedVolume v = open(64L << 20, AuthenticatedVolume.defaultCacheBytes());
         for (long at : new long[] {0, 12345, v.size() - (1 << 20)}) {
             ByteBuffer b = ByteBuffer.allocateDirect(1 << 20);
             v.read(at, b);
@@ -125,7 +125,7 @@ class AuthenticatedVolumeTest {
 
     @Test
     void tamper_bitFlip_failsThatSectorOnly() throws IOException {
-        AuthenticatedVolume v = open(64L << 20, AuthenticatedVolume.DEFAULT_CACHE_BYTES);
+        AuthenticatedVolume v = open(64L << 20, AuthenticatedVolume.defaultCacheBytes());
         byte[] data = writeSectors(v, 0, 100);
         flipByte(dataOffset(10) + 777);
         expectFailure(v, 10);
@@ -137,7 +137,7 @@ class AuthenticatedVolumeTest {
 
     @Test
     void tamper_sectorMovedOverAnother_failsTheTarget() throws IOException {
-        AuthenticatedVolume v = open(64L << 20, AuthenticatedVolume.DEFAULT_CACHE_BYTES);
+        AuthenticatedVolume v = open(64L << 20, AuthenticatedVolume.defaultCacheBytes());
         byte[] data = writeSectors(v, 0, 64);
         copyOnDisk(dataOffset(20), dataOffset(30), SS);
         expectFailure(v, 30);
@@ -146,7 +146,7 @@ class AuthenticatedVolumeTest {
 
     @Test
     void tamper_olderCiphertextOfSectorPutBack_fails() throws IOException {
-        AuthenticatedVolume v = open(64L << 20, AuthenticatedVolume.DEFAULT_CACHE_BYTES);
+        AuthenticatedVolume v = open(64L << 20, AuthenticatedVolume.defaultCacheBytes());
         writeSectors(v, 0, 64);
         byte[] old = readDisk(dataOffset(40), SS);
         v.write(40L * SS, ByteBuffer.wrap(bytes(SS, 99)));
@@ -156,7 +156,7 @@ class AuthenticatedVolumeTest {
 
     @Test
     void tamper_zeroedOrPunchedOut_failsInsteadOfReadingZeroes() throws IOException {
-        AuthenticatedVolume v = open(64L << 20, AuthenticatedVolume.DEFAULT_CACHE_BYTES);
+        AuthenticatedVolume v = open(64L << 20, AuthenticatedVolume.defaultCacheBytes());
         byte[] data = writeSectors(v, 0, 64);
         writeDisk(dataOffset(5), new byte[SS]);
         expectFailure(v, 5);
@@ -176,7 +176,7 @@ class AuthenticatedVolumeTest {
      */
     @Test
     void tamper_wholeDeviceRolledBackToOlderSnapshot_newerSectorsFail() throws IOException {
-        AuthenticatedVolume v = open(64L << 20, AuthenticatedVolume.DEFAULT_CACHE_BYTES);
+        AuthenticatedVolume v = open(64L << 20, AuthenticatedVolume.defaultCacheBytes());
         byte[] data = writeSectors(v, 0, 400);
         v.flush();
         byte[] snapshot = Files.readAllBytes(image);
@@ -238,7 +238,7 @@ class AuthenticatedVolumeTest {
 
     @Test
     void trimAndWriteZeroes_readZeroes_trimReleasesStorage() throws IOException {
-        AuthenticatedVolume v = open(64L << 20, AuthenticatedVolume.DEFAULT_CACHE_BYTES);
+        AuthenticatedVolume v = open(64L << 20, AuthenticatedVolume.defaultCacheBytes());
         writeSectors(v, 0, 64);
         v.trim(SS + 100, 10L * SS);
         v.writeZeroes(30L * SS, 5L * SS, false);
@@ -257,7 +257,7 @@ class AuthenticatedVolumeTest {
         try (FileBlockDevice dev = FileBlockDevice.open(image, false)) {
             AuthenticatedLayout tooBig = AuthenticatedLayout.fit(0, 2 << 20, SS);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> AuthenticatedVolume.create(dev, tooBig, volumeKey, AuthenticatedVolume.DEFAULT_CACHE_BYTES, new SecureRandom()));
+                    () -> AuthenticatedVolume.create(dev, tooBig, volumeKey, AuthenticatedVolume.defaultCacheBytes(), new SecureRandom()));
             assertTrue(e.getMessage().contains("past the end"), e.getMessage());
             AuthenticatedLayout fits = AuthenticatedLayout.fit(0, 1 << 20, SS);
             e = assertThrows(IllegalArgumentException.class, () -> AuthenticatedVolume.create(dev, fits, volumeKey, 4096, new SecureRandom()));
@@ -266,7 +266,7 @@ class AuthenticatedVolumeTest {
         try (FileBlockDevice ro = FileBlockDevice.open(image, true)) {
             AuthenticatedLayout fits = AuthenticatedLayout.fit(0, 1 << 20, SS);
             assertThrows(IllegalArgumentException.class,
-                    () -> AuthenticatedVolume.create(ro, fits, volumeKey, AuthenticatedVolume.DEFAULT_CACHE_BYTES, new SecureRandom()));
+                    () -> AuthenticatedVolume.create(ro, fits, volumeKey, AuthenticatedVolume.defaultCacheBytes(), new SecureRandom()));
         }
     }
 
