@@ -11,6 +11,8 @@
 #   nbdcrypt-plain     nbdcrypt serve --plain on a plaintext image
 #   nbdcrypt-luks2     nbdcrypt serve on a LUKS2 image (aes-xts-plain64, 512-bit key, 4096-byte sectors)
 #   nbdcrypt-luks1     nbdcrypt serve on the LUKS1 image (aes-xts-plain64, 512-bit key, 512-byte sectors)
+#   nbdcrypt-auth      nbdcrypt serve --ephemeral --authenticated (AES-256-GCM + hash tree, 4096-byte sectors, default
+#                      64 MiB metadata cache) on an image big enough for SIZE_MIB of data plus its metadata
 #   nbdkit-luks        nbdkit file --filter=luks on the LUKS1 image
 #   qsd-luks           qemu-storage-daemon, luks driver, on the LUKS1 image
 #   nbdkit-file        nbdkit file on a plaintext image
@@ -23,6 +25,7 @@ work=${1:-$(mktemp -d /tmp/nbd-bench.XXXXXX)}
 mkdir -p "$work"
 results="$work/results.tsv"
 : > "$results"
+: > "$work/cpu.tsv"
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -43,6 +46,8 @@ head -c 32 /dev/urandom | od -An -tx1 | tr -d " \n" > "$work/key"
 truncate -s "${SIZE_MIB}M" "$work/plain.img"
 # LUKS1/LUKS2 images: cheap PBKDF (we measure the data path, not unlocking).
 truncate -s "$((SIZE_MIB + 16))M" "$work/luks1.img" "$work/luks2.img"
+# Authenticated: 0.6% metadata (one 4 KiB leaf per 169 sectors) after the data.
+truncate -s "$((SIZE_MIB + SIZE_MIB / 100 + 1))M" "$work/auth.img"
 cryptsetup luksFormat -q --type luks1 --cipher aes-xts-plain64 --key-size 512 --hash sha256 \
   --pbkdf-force-iterations 1000 --key-file "$work/key" "$work/luks1.img"
 cryptsetup luksFormat -q --type luks2 --cipher aes-xts-plain64 --key-size 512 --sector-size 4096 \
@@ -72,6 +77,9 @@ start_server() {
       local img="$work/${name#nbdcrypt-}.img"
       "$here/nbdcrypt" serve "$img" --key-file "$work/key" --socket "$sock" > "$work/$name.out" 2> "$work/$name.err" &
       pids+=($!);;
+    nbdcrypt-auth)
+      "$here/nbdcrypt" serve "$work/auth.img" --ephemeral --authenticated --socket "$sock" > "$work/$name.out" 2> "$work/$name.err" &
+      pids+=($!);;
     nbdkit-file)
       nbdkit -f -U "$sock" file "$work/plain.img" 2> "$work/$name.err" &
       pids+=($!);;
@@ -99,21 +107,28 @@ stop_server() {
   unset 'pids[-1]'
 }
 
-# fio JOBNAME RW BS QD -> prints "MB/s IOPS"
+# Server CPU time (user + system) so far, in clock ticks, of the last server started.
+server_ticks() { awk '{print $14 + $15}' "/proc/${pids[-1]}/stat"; }
+
+# fio JOBNAME RW BS QD RUNTIME -> prints "MB/s IOPS CPU-us-per-MB": throughput, and the server's CPU
+# time per MB moved (robust on a loaded machine, where throughput measures the neighbours).
 run_fio() {
-  local rw=$2 bs=$3 qd=$4 runtime=$5
-  fio --name="$1" --ioengine=nbd --uri="$uri" --rw="$rw" --bs="$bs" --iodepth="$qd" \
-      --size="${SIZE_MIB}m" --time_based --runtime="$runtime" --output-format=json 2>/dev/null |
-    python3 -c '
-import json, sys
+  local rw=$2 bs=$3 qd=$4 runtime=$5 t0 out
+  t0=$(server_ticks)
+  out=$(fio --name="$1" --ioengine=nbd --uri="$uri" --rw="$rw" --bs="$bs" --iodepth="$qd" \
+      --size="${SIZE_MIB}m" --time_based --runtime="$runtime" --output-format=json 2>/dev/null)
+  python3 -c '
+import json, sys, os
 t = sys.stdin.read(); j = json.loads(t[t.index("{"):])["jobs"][0]
 d = j["write"] if j["write"]["io_bytes"] > 0 else j["read"]
 if j["error"]: sys.exit("fio error %d" % j["error"])
-print("%.0f %.0f" % (d["bw_bytes"] / 1e6, d["iops"]))'
+ticks = int(sys.argv[2]) - int(sys.argv[1])
+us_per_mb = ticks / os.sysconf("SC_CLK_TCK") * 1e6 / (d["io_bytes"] / 1e6)
+print("%.0f %.0f %.0f" % (d["bw_bytes"] / 1e6, d["iops"], us_per_mb))' "$t0" "$(server_ticks)" <<< "$out"
 }
 
 # SERVERS="a b" runs a subset.
-read -r -a servers <<< "${SERVERS:-nbdcrypt-plain nbdcrypt-luks2 nbdcrypt-luks1 nbdkit-luks qsd-luks nbdkit-file}"
+read -r -a servers <<< "${SERVERS:-nbdcrypt-plain nbdcrypt-luks2 nbdcrypt-luks1 nbdcrypt-auth nbdkit-luks qsd-luks nbdkit-file}"
 for s in "${servers[@]}"; do
   if ! start_server "$s"; then
     printf '%s\tn/a\tn/a\tn/a\tn/a\n' "$s" >> "$results"
@@ -122,10 +137,14 @@ for s in "${servers[@]}"; do
   fi
   log "$s: warm-up"
   run_fio warm randrw 64k 16 3 > /dev/null
-  read -r sw _ < <(run_fio seqwrite write 1M 16 "$RUNTIME")
-  read -r sr _ < <(run_fio seqread read 1M 16 "$RUNTIME")
-  read -r _ rr < <(run_fio randread randread 4k 32 "$RUNTIME")
-  read -r _ rw < <(run_fio randwrite randwrite 4k 32 "$RUNTIME")
+  # Every block written once, so the reads below read data on every server (not holes or
+  # never-written sectors, which cost nothing) however far the timed write gets on a busy machine.
+  fio --name=fill --ioengine=nbd --uri="$uri" --rw=write --bs=1M --iodepth=16 --size="${SIZE_MIB}m" >/dev/null 2>&1
+  read -r sw _ csw < <(run_fio seqwrite write 1M 16 "$RUNTIME")
+  read -r sr _ csr < <(run_fio seqread read 1M 16 "$RUNTIME")
+  read -r _ rr crr < <(run_fio randread randread 4k 32 "$RUNTIME")
+  read -r _ rw crw < <(run_fio randwrite randwrite 4k 32 "$RUNTIME")
+  printf '%s\t%s\t%s\t%s\t%s\n' "$s" "$csw" "$csr" "$crr" "$crw" >> "$work/cpu.tsv"
   log "$s: seq write $sw MB/s, seq read $sr MB/s, 4k randread $rr IOPS, 4k randwrite $rw IOPS"
   printf '%s\t%s\t%s\t%s\t%s\n' "$s" "$sw" "$sr" "$rr" "$rw" >> "$results"
   stop_server
@@ -135,8 +154,12 @@ done
 xts=$(openssl speed -evp aes-256-xts -seconds 3 -bytes 4096 2>/dev/null | awk '/^AES-256-XTS/ {sub("k","",$2); printf "%.0f", $2 * 1000 / 1e6}')
 echo "openssl speed -evp aes-256-xts (4 KiB, 1 thread): ${xts:-n/a} MB/s"
 echo
-python3 - "$results" <<'PY'
+python3 - "$results" "$work/cpu.tsv" <<'PY'
 import sys
+cpu = {}
+for line in open(sys.argv[2]):
+    name, *vals = line.rstrip("\n").split("\t")
+    cpu[name] = [float(v) for v in vals]
 rows = {}
 for line in open(sys.argv[1]):
     name, *vals = line.rstrip("\n").split("\t")
@@ -155,4 +178,16 @@ def ratios(base):
 ratios("nbdkit-luks")
 ratios("qsd-luks")
 ratios("nbdkit-file")
+print("\nserver CPU time per MB moved (us; lower is better; robust on a loaded machine)")
+print("%-16s" % "server" + "".join("%12s" % c.split()[0] for c in cols))
+for n, v in cpu.items():
+    print("%-16s" % n + "".join("%12.0f" % x for x in v))
+auth, xts = rows.get("nbdcrypt-auth"), rows.get("nbdcrypt-luks2")
+if auth and xts and None not in auth and None not in xts:
+    print("\nnbdcrypt-auth / nbdcrypt-luks2 (targets >= 0.7 seqW, 0.8 seqR, 0.6 4k rr, 0.5 4k rw):"
+          + "".join("%12.2f" % (a / x) for a, x in zip(auth, xts)))
+ca, cx = cpu.get("nbdcrypt-auth"), cpu.get("nbdcrypt-luks2")
+if ca and cx:
+    print("nbdcrypt-luks2 / nbdcrypt-auth server CPU per MB (the throughput ratio a CPU-bound server would reach):"
+          + "".join("%12.2f" % (x / a) for a, x in zip(ca, cx)))
 PY

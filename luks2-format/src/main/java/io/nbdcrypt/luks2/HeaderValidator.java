@@ -15,6 +15,7 @@ import io.nbdcrypt.luks2.json.JsonArea;
 import io.nbdcrypt.luks2.json.JsonFields;
 import io.nbdcrypt.luks2.keyslot.Keyslot;
 import io.nbdcrypt.luks2.keyslot.KeyslotValidator;
+import io.nbdcrypt.luks2.segment.AuthenticatedIntegrity;
 import io.nbdcrypt.luks2.segment.CipherSpec;
 import io.nbdcrypt.luks2.segment.Segment;
 import io.nbdcrypt.luks2.segment.SegmentValidator;
@@ -79,6 +80,16 @@ final class HeaderValidator {
         Set<Integer> segmentIds = JsonFields.sectionIds(segmentsJson, "segments", SegmentValidator.MAX_SEGMENTS);
         Map<Integer, Keyslot> keyslots = KeyslotValidator.validate(keyslotsJson, areaStart, areaEnd, refusals);
         Map<Integer, Segment> segments = SegmentValidator.validate(segmentsJson, areaEnd, location, refusals);
+        boolean authenticated = segments.values().stream().anyMatch(g -> g.authenticated().isPresent());
+        boolean required = config.requirements().contains(AuthenticatedIntegrity.REQUIREMENT);
+        if (authenticated && !required) {
+            throw new LuksFormatException("config.requirements.mandatory", "an authenticated segment needs the requirement "
+                    + AuthenticatedIntegrity.REQUIREMENT + " (without it cryptsetup would map the volume as plain dm-crypt)");
+        }
+        if (required && !authenticated && !segments.isEmpty()) {
+            throw new LuksFormatException("segments", "the requirement " + AuthenticatedIntegrity.REQUIREMENT
+                    + " is there but no segment is authenticated");
+        }
         Map<Integer, Digest> digests = DigestValidator.validate(JsonFields.object(root, "digests", "json"),
                 keyslotIds, segmentIds, refusals);
         // A keyslot holds the segment's volume key, so its key_size must be an XTS key size.
@@ -109,19 +120,23 @@ final class HeaderValidator {
             throw new LuksFormatException("config.keyslots_size", "is implausibly large (over 1 TiB)");
         }
         List<String> flags = c.has("flags") ? JsonFields.strings(c, "flags", "config") : List.of();
+        List<String> requirements = List.of();
         JsonNode req = c.get("requirements");
         if (req != null) {
             if (!(req instanceof ObjectNode r)) {
                 throw new LuksFormatException("config.requirements", "must be an object");
             }
             if (r.has("mandatory")) {
-                List<String> mandatory = JsonFields.strings(r, "mandatory", "config.requirements");
-                if (!mandatory.isEmpty()) {
-                    refusals.refuse(requirement(mandatory.get(0)));
+                requirements = JsonFields.strings(r, "mandatory", "config.requirements");
+                for (String m : requirements) {
+                    if (!m.equals(AuthenticatedIntegrity.REQUIREMENT)) {
+                        refusals.refuse(requirement(m)); // the first unknown one says enough
+                        break;
+                    }
                 }
             }
         }
-        return new Luks2Config(jsonSize, keyslotsSize, flags);
+        return new Luks2Config(jsonSize, keyslotsSize, flags, requirements);
     }
 
     /** The refusal of a mandatory requirement, in words a user can act on. */

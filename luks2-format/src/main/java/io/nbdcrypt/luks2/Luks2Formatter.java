@@ -2,6 +2,7 @@ package io.nbdcrypt.luks2;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nbdcrypt.block.BlockDevice;
+import io.nbdcrypt.block.auth.AuthenticatedLayout;
 import io.nbdcrypt.crypto.Passphrase;
 import io.nbdcrypt.crypto.VolumeKey;
 import io.nbdcrypt.crypto.kdf.KdfParameters;
@@ -12,10 +13,12 @@ import io.nbdcrypt.luks2.disk.BinaryHeader;
 import io.nbdcrypt.luks2.disk.HeaderWriter;
 import io.nbdcrypt.luks2.json.JsonArea;
 import io.nbdcrypt.luks2.keyslot.KeyslotLayout;
+import io.nbdcrypt.luks2.segment.AuthenticatedIntegrity;
 import io.nbdcrypt.luks2.segment.CipherSpec;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
 
@@ -118,6 +121,23 @@ public final class Luks2Formatter {
      */
     public static Formatted formatWithoutKeyslot(BlockDevice headerDevice, HeaderLocation location, FormatOptions o,
             SecureRandom random) throws IOException {
+        return formatWithoutKeyslot(headerDevice, location, o, Optional.empty(), random);
+    }
+
+    /**
+     * A detached header without keyslot for an authenticated volume of {@code layout} (see
+     * {@link AuthenticatedIntegrity}): a {@code crypt} segment of fixed size with
+     * {@code aes-256-gcm} and the tree's place, and the mandatory requirement that makes
+     * cryptsetup refuse to map it. {@code o}'s cipher and sector size give way to the layout's.
+     */
+    public static Formatted formatAuthenticatedWithoutKeyslot(BlockDevice headerDevice, FormatOptions o,
+            AuthenticatedLayout layout, SecureRandom random) throws IOException {
+        return formatWithoutKeyslot(headerDevice, HeaderLocation.DETACHED,
+                o.withSectorSize(layout.sectorSize()).withDataOffset(layout.dataOffset()), Optional.of(layout), random);
+    }
+
+    private static Formatted formatWithoutKeyslot(BlockDevice headerDevice, HeaderLocation location, FormatOptions o,
+            Optional<AuthenticatedLayout> authenticated, SecureRandom random) throws IOException {
         Layout layout = Layout.of(location, o.metadataSize(), o.keyslotsSize(), o.dataOffset(), o.keyBytes());
         layout.checkFits(headerDevice.size());
         long hdr = layout.metadataSize();
@@ -128,6 +148,7 @@ public final class Luks2Formatter {
         VolumeKey volumeKey = VolumeKey.random(o.keyBytes(), random);
         try {
             ObjectNode json = skeleton(o, cipher, dataOffset, keyslots, hdr, volumeKey, random);
+            authenticated.ifPresent(tree -> authenticate(json, tree));
             byte[] salt = new byte[64];
             random.nextBytes(salt);
             String uuid = o.uuid().orElseGet(UUID::randomUUID).toString();
@@ -141,6 +162,14 @@ public final class Luks2Formatter {
             volumeKey.close();
             throw e;
         }
+    }
+
+    /** Turns the skeleton's segment into an authenticated one and adds the requirement. */
+    private static void authenticate(ObjectNode json, AuthenticatedLayout layout) {
+        ObjectNode seg = (ObjectNode) json.get("segments").get("0");
+        seg.put("size", Long.toString(layout.dataBytes()));
+        AuthenticatedIntegrity.of(layout).writeTo(seg);
+        ((ObjectNode) json.get("config")).putObject("requirements").putArray("mandatory").add(AuthenticatedIntegrity.REQUIREMENT);
     }
 
     private static ObjectNode skeleton(FormatOptions o, CipherSpec cipher, long dataOffset, long keyslots, long hdr,

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nbdcrypt.block.BlockDevice;
 import io.nbdcrypt.block.EncryptedVolume;
+import io.nbdcrypt.block.auth.AuthenticatedVolume;
 import io.nbdcrypt.crypto.KeyAccess;
 import io.nbdcrypt.crypto.Passphrase;
 import io.nbdcrypt.crypto.VolumeKey;
@@ -25,6 +26,7 @@ import io.nbdcrypt.luks2.keyslot.KeyslotCrypto;
 import io.nbdcrypt.luks2.keyslot.KeyslotJson;
 import io.nbdcrypt.luks2.keyslot.KeyslotLayout;
 import io.nbdcrypt.luks2.keyslot.KeyslotValidator;
+import io.nbdcrypt.luks2.segment.AuthenticatedIntegrity;
 import io.nbdcrypt.luks2.segment.Segment;
 import io.nbdcrypt.xts.IvRule;
 import io.nbdcrypt.xts.SectorCipher;
@@ -281,6 +283,10 @@ public final class Luks2Volume {
     }
 
     static EncryptedVolume dataVolume(Segment s, BlockDevice dataDevice, VolumeKey volumeKey) throws LuksException {
+        if (s.authenticated().isPresent()) {
+            throw new LuksException("the data segment is authenticated (" + AuthenticatedIntegrity.TYPE
+                    + "): it opens as an authenticated volume, not as XTS");
+        }
         if (s.offset() > dataDevice.size()) {
             throw new LuksFormatException("segments.0.offset", "data offset " + s.offset() + " is beyond the end of the "
                     + dataDevice.size() + "-byte device");
@@ -293,6 +299,26 @@ public final class Luks2Volume {
         SectorCipher cipher = new SectorCipher(XtsCipher.create(volumeKey.secretBytes(KeyAccess.get())), s.sectorSize(),
                 IvRule.dmCrypt(s.encryption().ivMode(), s.ivTweak()));
         return new EncryptedVolume(dataDevice, s.offset(), size, cipher);
+    }
+
+    /**
+     * The authenticated volume of an authenticated data segment on {@code dataDevice}: new and
+     * empty, with keys of this session only ({@link AuthenticatedVolume}); it owns the device.
+     *
+     * @throws LuksException if the segment is not authenticated or its layout does not fit the device
+     */
+    public AuthenticatedVolume authenticatedVolume(BlockDevice dataDevice, VolumeKey volumeKey, long cacheBytes,
+            SecureRandom random) throws LuksException {
+        Segment s = header.dataSegment();
+        if (s.authenticated().isEmpty()) {
+            throw new LuksException("the data segment is " + s.encryption().spec() + ", not authenticated");
+        }
+        try {
+            return AuthenticatedVolume.create(dataDevice, s.authenticated().get().layout(s),
+                    volumeKey.secretBytes(KeyAccess.get()), cacheBytes, random);
+        } catch (IllegalArgumentException e) {
+            throw new LuksFormatException("segments.0", e.getMessage());
+        }
     }
 
     private void commit(ObjectNode json) throws IOException {

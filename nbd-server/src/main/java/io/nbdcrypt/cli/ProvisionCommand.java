@@ -72,14 +72,19 @@ public final class ProvisionCommand implements Callable<Integer> {
             description = "I/O on a dead connection fails after this long. Default: ${DEFAULT-VALUE}.")
     long deadConnectionTimeout;
 
+    @picocli.CommandLine.Mixin AuthenticatedOptions auth;
+
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+        long cacheBytes = auth.cacheBytes(spec);
         boolean locked = KeyHygiene.apply(System.err);
         List<String> mkfs = mkfsOptions == null || mkfsOptions.isBlank() ? List.of()
                 : Arrays.asList(mkfsOptions.trim().split("\\s+"));
         ProvisionRequest request = new ProvisionRequest(device, mount, fs, mkfs, Optional.ofNullable(header),
                 allowDiscards, Backends.byName(backend), new AttachOptions(Optional.ofNullable(nbdDevice), connections,
-                        Duration.ofSeconds(timeout), Duration.ofSeconds(deadConnectionTimeout)));
+                        Duration.ofSeconds(timeout), Duration.ofSeconds(deadConnectionTimeout)), auth.authenticated, cacheBytes);
         Provisioned p = Provisioner.provision(request);
         PrintStream out = System.out;
         AtomicBoolean reported = new AtomicBoolean();

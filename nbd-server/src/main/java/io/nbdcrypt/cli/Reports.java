@@ -20,6 +20,7 @@ final class Reports {
         o.put("fs", p.fsType());
         o.put("raw", p.raw().toString());
         o.put("backend", p.detail());
+        o.put("mode", p.authenticated() ? "authenticated" : "xts");
         o.put("header", p.headerFile().map(Object::toString).orElse("memory"));
         o.put("memoryLocked", memoryLocked);
         return o;
@@ -27,7 +28,8 @@ final class Reports {
 
     static String provisionedText(Provisioned p) {
         return "provisioned " + p.device() + " at " + p.mountPoint() + " (" + p.size() + " bytes, " + p.fsType() + " on "
-                + p.raw() + ", " + p.detail() + p.headerFile().map(f -> ", header " + f).orElse("") + ")";
+                + p.raw() + ", " + p.detail() + (p.authenticated() ? ", authenticated" : "")
+                + p.headerFile().map(f -> ", header " + f).orElse("") + ")";
     }
 
     static ObjectNode destroyed(DestroyReport r) {

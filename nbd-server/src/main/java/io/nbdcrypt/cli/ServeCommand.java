@@ -39,6 +39,8 @@ public final class ServeCommand implements Callable<Integer> {
             + " (FILE.key holds a keyslot passphrase for cryptsetup). DEVICE is opened exclusively."})
     boolean ephemeral;
 
+    @Mixin AuthenticatedOptions auth;
+
     @Mixin ServeOptions serve;
 
     @Mixin BatchMode batch;
@@ -46,12 +48,17 @@ public final class ServeCommand implements Callable<Integer> {
     Passphrases passphrases = Passphrases.system();
 
     /** The ephemeral volume over the exclusively opened DEVICE; our key copy is wiped once the cipher holds its own. */
-    private OpenedVolume openEphemeral() throws java.io.IOException {
+    private OpenedVolume openEphemeral(long cacheBytes) throws java.io.IOException {
         var raw = io.nbdcrypt.provision.Provisioner.openScratchDevice(device);
-        try (var v = io.nbdcrypt.provision.EphemeralVolume.create(java.util.Optional.ofNullable(header),
-                new java.security.SecureRandom())) {
-            String description = v.on(device, raw, serve.allowDiscards).description();
-            return new OpenedVolume(v.header().dataVolume(raw, v.volumeKey()), description);
+        var random = new java.security.SecureRandom();
+        var headerFile = java.util.Optional.ofNullable(header);
+        try (var v = auth.authenticated
+                ? io.nbdcrypt.provision.EphemeralVolume.createAuthenticated(headerFile, raw.size(), random)
+                : io.nbdcrypt.provision.EphemeralVolume.create(headerFile, random)) {
+            String description = v.on(device, raw, serve.allowDiscards, cacheBytes).description();
+            return new OpenedVolume(auth.authenticated
+                    ? v.header().authenticatedVolume(raw, v.volumeKey(), cacheBytes, random)
+                    : v.header().dataVolume(raw, v.volumeKey()), description);
         } catch (java.io.IOException | RuntimeException e) {
             raw.close();
             throw e;
@@ -69,6 +76,14 @@ public final class ServeCommand implements Callable<Integer> {
         if (ephemeral && (plain || keyFile != null)) {
             throw new ParameterException(spec.commandLine(), "--ephemeral makes its own key: --plain and --key-file do not apply");
         }
+        if (auth.authenticated && !ephemeral) {
+            throw new ParameterException(spec.commandLine(), "--authenticated needs --ephemeral: an authenticated volume"
+                    + " lives as long as the process that made it (its keys and its tree's root are in memory only)");
+        }
+        if (auth.authenticated && serve.readOnly) {
+            throw new ParameterException(spec.commandLine(), "--authenticated starts an empty volume: --read-only would serve only zeroes");
+        }
+        long cacheBytes = auth.cacheBytes(spec);
         // Arguments and paths first: nothing below may cost a passphrase prompt or a KDF run in vain.
         ServerConfig config = serve.toConfig(null);
         DevicePaths.check(device, "device");
@@ -79,7 +94,7 @@ public final class ServeCommand implements Callable<Integer> {
             KeyHygiene.apply(System.err);
         }
         if (ephemeral) {
-            return ServeLoop.run(openEphemeral(), serve, config, System.out);
+            return ServeLoop.run(openEphemeral(cacheBytes), serve, config, System.out);
         }
         VolumeSource source = new VolumeSource(device, header, serve.readOnly);
         OpenedVolume volume;

@@ -1,6 +1,7 @@
 package io.nbdcrypt.cli;
 
 import io.nbdcrypt.block.EncryptedVolume;
+import io.nbdcrypt.block.auth.AuthenticatedVolume;
 import io.nbdcrypt.kernel.InProcessAttach;
 import io.nbdcrypt.nbd.backend.Export;
 import io.nbdcrypt.nbd.backend.ExportRegistry;
@@ -59,6 +60,10 @@ final class ServeLoop {
             } catch (IOException e) {
                 System.err.println("nbdcrypt: shutdown: " + e.getMessage());
             } finally {
+                // On stderr directly: the JDK's logging may already be shut down in a shutdown hook.
+                if (volume.device() instanceof AuthenticatedVolume av) {
+                    System.err.println("nbdcrypt: " + av.metrics().summary());
+                }
                 stopped.countDown();
             }
         }, "nbdcrypt-shutdown"));

@@ -3,6 +3,8 @@ package io.nbdcrypt.provision;
 import io.nbdcrypt.block.BlockDevice;
 import io.nbdcrypt.block.FileBlockDevice;
 import io.nbdcrypt.crypto.Passphrase;
+import io.nbdcrypt.block.auth.AuthenticatedLayout;
+import io.nbdcrypt.block.auth.AuthenticatedVolume;
 import io.nbdcrypt.crypto.SecretBytes;
 import io.nbdcrypt.crypto.VolumeKey;
 import io.nbdcrypt.crypto.kdf.HashAlgorithm;
@@ -63,10 +65,28 @@ public final class EphemeralVolume implements AutoCloseable {
      * @throws FileAlreadyExistsException if the header file or its key file exists
      */
     public static EphemeralVolume create(Optional<Path> headerFile, SecureRandom random) throws IOException {
+        return create(headerFile, Optional.empty(), random);
+    }
+
+    /**
+     * A new ephemeral authenticated volume's header and key: the whole raw device of
+     * {@code rawSize} bytes holds the data from byte 0 and its hash tree after it (about 0.6%),
+     * 4096-byte sectors; the header's segment says so ({@code aes-256-gcm}, integrity
+     * {@code nbdcrypt-tree-v1}) with a mandatory requirement, so cryptsetup refuses to map it.
+     *
+     * @throws IllegalArgumentException if the device is too small for one sector and its tree
+     */
+    public static EphemeralVolume createAuthenticated(Optional<Path> headerFile, long rawSize, SecureRandom random)
+            throws IOException {
+        return create(headerFile, Optional.of(AuthenticatedLayout.fit(0, rawSize, 4096)), random);
+    }
+
+    private static EphemeralVolume create(Optional<Path> headerFile, Optional<AuthenticatedLayout> authenticated,
+            SecureRandom random) throws IOException {
         long metadataEnd = 2 * OPTIONS.metadataSize() + OPTIONS.keyslotsSize().getAsLong();
         if (headerFile.isEmpty()) {
             MemoryHeaderDevice memory = new MemoryHeaderDevice((int) metadataEnd);
-            Luks2Formatter.Formatted f = Luks2Formatter.formatWithoutKeyslot(memory, HeaderLocation.DETACHED, OPTIONS, random);
+            Luks2Formatter.Formatted f = format(memory, authenticated, random);
             return new EphemeralVolume(memory, f.volume(), f.volumeKey(), headerFile);
         }
         Path file = headerFile.get();
@@ -82,7 +102,7 @@ public final class EphemeralVolume implements AutoCloseable {
             FileBlockDevice dev = FileBlockDevice.open(file, false);
             Luks2Formatter.Formatted f;
             try {
-                f = Luks2Formatter.formatWithoutKeyslot(dev, HeaderLocation.DETACHED, OPTIONS, random);
+                f = format(dev, authenticated, random);
                 addPassphraseKeyslot(f, keyFile, random);
             } catch (IOException | RuntimeException e) {
                 dev.close();
@@ -113,6 +133,13 @@ public final class EphemeralVolume implements AutoCloseable {
         }
     }
 
+    private static Luks2Formatter.Formatted format(BlockDevice device, Optional<AuthenticatedLayout> authenticated,
+            SecureRandom random) throws IOException {
+        return authenticated.isPresent()
+                ? Luks2Formatter.formatAuthenticatedWithoutKeyslot(device, OPTIONS, authenticated.get(), random)
+                : Luks2Formatter.formatWithoutKeyslot(device, HeaderLocation.DETACHED, OPTIONS, random);
+    }
+
     /** Room for exactly one keyslot (the header file's); the in-memory header has none. */
     private static long keyslotsSize() {
         return (KeyslotLayout.areaSize(64) + 4095) / 4096 * 4096;
@@ -138,9 +165,19 @@ public final class EphemeralVolume implements AutoCloseable {
 
     /** The volume as a backend takes it, over {@code raw} (which must be at least one sector). */
     public UnlockedVolume on(Path rawPath, BlockDevice raw, boolean allowDiscards) {
+        return on(rawPath, raw, allowDiscards, AuthenticatedVolume.defaultCacheBytes());
+    }
+
+    /** {@link #on(Path, BlockDevice, boolean)}, with the tree-node cache of an authenticated volume. */
+    public UnlockedVolume on(Path rawPath, BlockDevice raw, boolean allowDiscards, long metadataCacheBytes) {
+        var segment = header.header().dataSegment();
+        String mode = segment.authenticated().isPresent()
+                ? String.format(java.util.Locale.ROOT, "authenticated aes-256-gcm + nbdcrypt-tree-v1 (metadata %.2f%% of the data)",
+                        segment.authenticated().get().layout(segment).overheadPercent())
+                : "aes-xts-plain64 512-bit";
         return new UnlockedVolume(rawPath, raw, header, volumeKey, allowDiscards,
-                "ephemeral LUKS2 aes-xts-plain64 512-bit, 4096-byte sectors, uuid " + header.header().uuid()
-                        + headerFile.map(f -> ", header " + f).orElse(", header in memory"));
+                "ephemeral LUKS2 " + mode + ", 4096-byte sectors, uuid " + header.header().uuid()
+                        + headerFile.map(f -> ", header " + f).orElse(", header in memory"), metadataCacheBytes);
     }
 
     /** Wipes the key and the in-memory header (a header file stays). Idempotent. */

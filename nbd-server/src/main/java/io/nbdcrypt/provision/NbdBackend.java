@@ -1,5 +1,6 @@
 package io.nbdcrypt.provision;
 
+import io.nbdcrypt.block.BlockDevice;
 import io.nbdcrypt.block.EncryptedVolume;
 import io.nbdcrypt.kernel.InProcessAttach;
 import io.nbdcrypt.kernel.NbdDevices;
@@ -12,7 +13,8 @@ import java.nio.file.Path;
 import java.util.OptionalInt;
 
 /**
- * The NBD backend: the XTS data path runs in this process ({@link EncryptedVolume}), served by
+ * The NBD backend: the data path runs in this process (XTS in an {@link EncryptedVolume}, or
+ * the authenticated mode's {@code AuthenticatedVolume}, which only this backend has), served by
  * an {@link NbdServer} that listens nowhere, on socket pairs whose other ends go to the
  * kernel's NBD client ({@link InProcessAttach}). Needs a kernel with the NBD client; where it
  * has none, attach fails naming the dm-crypt backend.
@@ -27,7 +29,10 @@ public final class NbdBackend implements Backend {
     public Attachment attach(UnlockedVolume volume, AttachOptions options) throws IOException {
         OptionalInt index = options.device().isPresent()
                 ? OptionalInt.of(NbdDevices.index(options.device().get())) : OptionalInt.empty();
-        EncryptedVolume data = volume.header().dataVolume(new UnownedDevice(volume.raw()), volume.volumeKey());
+        BlockDevice data = volume.authenticated()
+                ? volume.header().authenticatedVolume(new UnownedDevice(volume.raw()), volume.volumeKey(),
+                        volume.metadataCacheBytes(), new java.security.SecureRandom())
+                : volume.header().dataVolume(new UnownedDevice(volume.raw()), volume.volumeKey());
         Export export = new Export("", volume.description(), data, false, volume.allowDiscards());
         ExportRegistry registry = ExportRegistry.of(export);
         NbdServer server;

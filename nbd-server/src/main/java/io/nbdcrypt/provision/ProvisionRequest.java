@@ -17,10 +17,25 @@ import java.util.Optional;
  * @param allowDiscards let the file system discard (tells the host which blocks are free)
  * @param backend       who attaches the volume to the kernel
  * @param attach        how
+ * @param authenticated the authenticated mode (AES-GCM sectors under a hash tree whose root
+ *                      stays in memory: the host's tampering becomes EIO); NBD backend only
+ * @param metadataCacheBytes the authenticated volume's tree-node cache bound
  */
 public record ProvisionRequest(Path device, Path mountPoint, String fsType, List<String> mkfsOptions,
-        Optional<Path> headerFile, boolean allowDiscards, Backend backend, AttachOptions attach) {
+        Optional<Path> headerFile, boolean allowDiscards, Backend backend, AttachOptions attach, boolean authenticated,
+        long metadataCacheBytes) {
+    /** An XTS volume. */
+    public ProvisionRequest(Path device, Path mountPoint, String fsType, List<String> mkfsOptions,
+            Optional<Path> headerFile, boolean allowDiscards, Backend backend, AttachOptions attach) {
+        this(device, mountPoint, fsType, mkfsOptions, headerFile, allowDiscards, backend, attach, false,
+                io.nbdcrypt.block.auth.AuthenticatedVolume.defaultCacheBytes());
+    }
+
     public ProvisionRequest {
+        if (authenticated && !backend.name().equals("nbd")) {
+            throw new IllegalArgumentException("--authenticated needs the nbd backend: dm-crypt in the kernel cannot check"
+                    + " nbdcrypt's hash tree (got --backend " + backend.name() + ")");
+        }
         Objects.requireNonNull(device, "device");
         Objects.requireNonNull(mountPoint, "mountPoint");
         mkfsOptions = List.copyOf(mkfsOptions);

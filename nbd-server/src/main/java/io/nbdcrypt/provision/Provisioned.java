@@ -68,6 +68,11 @@ public final class Provisioned implements AutoCloseable {
         return volume.headerFile();
     }
 
+    /** Whether the volume is authenticated (AES-GCM under a hash tree) rather than XTS. */
+    public boolean authenticated() {
+        return volume.header().header().dataSegment().authenticated().isPresent();
+    }
+
     /** Completes with the report once destroyed (by anyone). */
     public CompletableFuture<DestroyReport> whenDestroyed() {
         return destroyed;

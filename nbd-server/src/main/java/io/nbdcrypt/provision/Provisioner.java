@@ -45,8 +45,10 @@ public final class Provisioner {
         EphemeralVolume volume = null;
         Attachment attachment = null;
         try {
-            volume = EphemeralVolume.create(r.headerFile(), new SecureRandom());
-            attachment = r.backend().attach(volume.on(r.device(), raw, r.allowDiscards()), r.attach());
+            volume = r.authenticated()
+                    ? EphemeralVolume.createAuthenticated(r.headerFile(), raw.size(), new SecureRandom())
+                    : EphemeralVolume.create(r.headerFile(), new SecureRandom());
+            attachment = r.backend().attach(volume.on(r.device(), raw, r.allowDiscards(), r.metadataCacheBytes()), r.attach());
             // The backend holds its own copy now (the cipher, or the kernel's table): ours goes at once.
             volume.close();
             Mkfs.run(r.fsType(), attachment.device(), r.mkfsOptions(), r.allowDiscards());

@@ -18,9 +18,17 @@ import java.util.Objects;
  * @param volumeKey     the volume key (matches the header's digest)
  * @param allowDiscards pass discards down (tells the host which blocks are free)
  * @param description   one line for logs and NBD_INFO_DESCRIPTION, no secrets
+ * @param metadataCacheBytes for an authenticated segment: the bound of its tree-node cache
  */
 public record UnlockedVolume(Path rawPath, BlockDevice raw, Luks2Volume header, VolumeKey volumeKey,
-        boolean allowDiscards, String description) {
+        boolean allowDiscards, String description, long metadataCacheBytes) {
+    /** A volume with the default tree-node cache (for an authenticated segment). */
+    public UnlockedVolume(Path rawPath, BlockDevice raw, Luks2Volume header, VolumeKey volumeKey, boolean allowDiscards,
+            String description) {
+        this(rawPath, raw, header, volumeKey, allowDiscards, description,
+                io.nbdcrypt.block.auth.AuthenticatedVolume.defaultCacheBytes());
+    }
+
     public UnlockedVolume {
         Objects.requireNonNull(rawPath, "rawPath");
         Objects.requireNonNull(raw, "raw");
@@ -32,6 +40,11 @@ public record UnlockedVolume(Path rawPath, BlockDevice raw, Luks2Volume header, 
     /** The data segment (offset, size rule, cipher, sector size, IV tweak). */
     public Segment segment() {
         return header.header().dataSegment();
+    }
+
+    /** Whether the data segment is nbdcrypt's authenticated one (AES-GCM and a hash tree; the NBD path only). */
+    public boolean authenticated() {
+        return segment().authenticated().isPresent();
     }
 
     /** Bytes of plaintext: the data segment's size on this raw device. */

@@ -6,6 +6,7 @@
  *  raw disk: {@link io.nbdcrypt.block.FileBlockDevice}            an image file or a block device node
  *    → sector transform: {@link io.nbdcrypt.xts.SectorCipher}    (io.nbdcrypt.xts)
  *    → volume: {@link io.nbdcrypt.block.EncryptedVolume}          the plaintext view of a LUKS data segment
+ *              or {@code auth.AuthenticatedVolume}                every sector verified for integrity and freshness
  *    → NBD server (nbd-server: {@code io.nbdcrypt.nbd.transmission.CommandExecutor} calls the device)
  *      or dm-crypt (the kernel decrypts the same segment with the same key and IV rule)
  *    → kernel: {@code /dev/nbdN} or {@code /dev/mapper/NAME} → ext4

@@ -6,15 +6,17 @@ import javax.crypto.SecretKey;
 /**
  * An AES key we can wipe: the JDK's {@code SecretKeySpec} keeps a private copy that cannot be
  * destroyed, so the key handed to {@code Cipher.init} is this instead. The JCE copies the bytes
- * it needs during {@code init}; {@link #destroy()} zeroes ours.
+ * it needs during {@code init}; {@link #destroy()} zeroes ours. Public for the block layer's
+ * authenticated volume, whose AES-GCM keys are held the same way.
  */
-final class RawAesKey implements SecretKey {
+public final class RawAesKey implements SecretKey {
     private static final long serialVersionUID = 1L;
 
     private final byte[] key;
     private volatile boolean destroyed;
 
-    RawAesKey(byte[] source, int off, int len) {
+    /** A copy of {@code len} bytes of {@code source} from {@code off} (16, 24 or 32 for AES); the caller wipes its own. */
+    public RawAesKey(byte[] source, int off, int len) {
         this.key = Arrays.copyOfRange(source, off, off + len);
     }
 

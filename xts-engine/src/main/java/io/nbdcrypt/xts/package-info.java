@@ -4,7 +4,7 @@
  * <pre>
  *  raw disk ({@link io.nbdcrypt.block.FileBlockDevice})
  *    → sector transform ({@link io.nbdcrypt.xts.SectorCipher} over a {@link io.nbdcrypt.xts.SectorTransform})   ← this package
- *    → volume ({@link io.nbdcrypt.block.EncryptedVolume})
+ *    → volume ({@link io.nbdcrypt.block.EncryptedVolume}, or the authenticated one in {@code io.nbdcrypt.block.auth})
  *    → NBD server (nbd-server, {@code io.nbdcrypt.nbd}) or dm-crypt (the kernel, same key and IV rule)
  *    → kernel block device ({@code /dev/nbdN} or {@code /dev/mapper/NAME}) → file system
  * </pre>
@@ -22,9 +22,10 @@
  *   <li>{@link io.nbdcrypt.xts.CbcEssivCipher}: legacy LUKS1 {@code aes-cbc-essiv:sha256},
  *       decryption only.</li>
  * </ul>
- * An authenticated transform adds a class: its per-sector side data (nonce, tag) passes through
- * {@code SectorCipher} to the caller, and a sector that fails verification becomes a
- * {@link io.nbdcrypt.xts.SectorAuthenticationException}.
+ * An authenticated transform adds a class, as {@code io.nbdcrypt.block.auth.GcmSectorTransform}
+ * (AES-256-GCM) does: its per-sector side data (nonce, tag) passes through {@code SectorCipher}
+ * to the caller, which keeps it in its hash tree, and a sector that fails verification becomes
+ * a {@link io.nbdcrypt.xts.SectorAuthenticationException}.
  * Keys enter as {@code SecretBytes} (crypto-core) and are copied into wipeable
  * {@code RawAesKey}s; {@code close()} wipes every copy, including the per-thread workers
  * ({@link io.nbdcrypt.xts.WorkerPool}).

@@ -12,6 +12,7 @@ import io.nbdcrypt.luks.common.UnsupportedFeatureException;
 import io.nbdcrypt.luks2.json.JsonFields;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 
@@ -85,11 +86,24 @@ public final class SegmentValidator {
         }
         FirstRefusal refused = new FirstRefusal();
         long ivTweak = JsonFields.u64(s, "iv_tweak", path);
+        Optional<AuthenticatedIntegrity> authenticated = Optional.empty();
         CipherSpec enc = null;
-        try {
-            enc = CipherSpec.parse(JsonFields.string(s, "encryption", path), path + ".encryption");
-        } catch (UnsupportedFeatureException e) {
-            refused.note(e);
+        if (s.get("integrity") instanceof ObjectNode integrity
+                && AuthenticatedIntegrity.TYPE.equals(integrity.path("type").asText())) {
+            // nbdcrypt's authenticated segment; the header's requirement is checked against it by HeaderValidator.
+            authenticated = Optional.of(AuthenticatedIntegrity.parse(integrity, path + ".integrity"));
+            String cipher = JsonFields.string(s, "encryption", path);
+            if (!cipher.equals(AuthenticatedIntegrity.CIPHER)) {
+                throw new LuksFormatException(path + ".encryption", "an " + AuthenticatedIntegrity.TYPE
+                        + " segment is encrypted with " + AuthenticatedIntegrity.CIPHER + ", not '" + Printable.of(cipher) + "'");
+            }
+            enc = CipherSpec.AES_256_GCM;
+        } else {
+            try {
+                enc = CipherSpec.parse(JsonFields.string(s, "encryption", path), path + ".encryption");
+            } catch (UnsupportedFeatureException e) {
+                refused.note(e);
+            }
         }
         int sectorSize = JsonFields.integer(s, "sector_size", path, 1, Integer.MAX_VALUE);
         if (sectorSize % 512 != 0) {
@@ -124,10 +138,37 @@ public final class SegmentValidator {
             size = OptionalLong.of(v);
         }
         List<String> flags = s.has("flags") ? JsonFields.strings(s, "flags", path) : List.of();
-        if (s.has("integrity")) {
+        if (s.has("integrity") && authenticated.isEmpty()) {
             refused.note(path + ".integrity", "authenticated (dm-integrity) segments are not supported");
         }
         refused.throwIfAny();
-        return new Segment(id, offset, size, ivTweak, enc, sectorSize, List.copyOf(flags));
+        if (authenticated.isPresent()) {
+            checkAuthenticated(path, offset, size, sectorSize, authenticated.get(), metadataEnd, location);
+        }
+        return new Segment(id, offset, size, ivTweak, enc, sectorSize, List.copyOf(flags), authenticated);
+    }
+
+    /** The tree must be where its layout says, after the header and clear of the data. */
+    private static void checkAuthenticated(String path, long offset, OptionalLong size, int sectorSize,
+            AuthenticatedIntegrity a, long metadataEnd, HeaderLocation location) throws LuksFormatException {
+        if (size.isEmpty()) {
+            throw new LuksFormatException(path + ".size", "an authenticated segment has a fixed size, not dynamic");
+        }
+        long sectors = size.getAsLong() / sectorSize;
+        long needed = io.nbdcrypt.block.auth.AuthenticatedLayout.metadataBytes(sectors);
+        if (a.metadataSize() != needed) {
+            throw new LuksFormatException(path + ".integrity.metadata_size", "is " + a.metadataSize() + "; " + sectors
+                    + " sectors need a tree of " + needed + " bytes");
+        }
+        if (!location.isDetached() && a.metadataOffset() < metadataEnd) {
+            throw new LuksFormatException(path + ".integrity.metadata_offset", "overlaps the header and keyslots area ending at "
+                    + metadataEnd);
+        }
+        try {
+            new io.nbdcrypt.block.auth.AuthenticatedLayout(sectorSize, offset, sectors, a.metadataOffset());
+            Math.addExact(a.metadataOffset(), a.metadataSize());
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new LuksFormatException(path + ".integrity.metadata_offset", e.getMessage() == null ? "overflows" : e.getMessage());
+        }
     }
 }

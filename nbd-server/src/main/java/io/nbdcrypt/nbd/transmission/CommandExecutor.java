@@ -3,6 +3,7 @@ package io.nbdcrypt.nbd.transmission;
 import static io.nbdcrypt.nbd.wire.NbdProtocol.STATE_HOLE;
 import static io.nbdcrypt.nbd.wire.NbdProtocol.STATE_ZERO;
 
+import io.nbdcrypt.block.AuthenticationFailedException;
 import io.nbdcrypt.block.BlockDevice;
 import io.nbdcrypt.block.Extent;
 import io.nbdcrypt.nbd.backend.Export;
@@ -82,7 +83,9 @@ final class CommandExecutor {
             // Errors too (an AssertionError from the device layer, a StackOverflowError): a request
             // that escapes without a reply would hold its in-flight slot until the connection dies.
             NbdError err = ErrnoMapper.map(e, r);
-            LOG.log(Level.WARNING, err.message(), e);
+            // Authentication failures answer hostile storage: the device logs them, once per
+            // sector and rate-limited, so a host cannot flood the log through us.
+            LOG.log(e instanceof AuthenticationFailedException ? Level.FINE : Level.WARNING, err.message(), e);
             return errorReply(r.cookie(), err, structured);
         } finally {
             r.release();
