@@ -1,5 +1,7 @@
 package io.nbdcrypt.cli;
 
+import io.nbdcrypt.block.DeviceInUseException;
+import io.nbdcrypt.kernel.dm.DmCryptException;
 import io.nbdcrypt.luks2.LuksFormatException;
 import io.nbdcrypt.luks2.WrongPassphraseException;
 import java.io.IOException;
@@ -26,10 +28,15 @@ final class ExitStatus {
     static final int IO_ERROR = 4;
     /** The user did not confirm a destructive operation. */
     static final int DECLINED = 5;
+    /** The kernel cannot do it here: no device-mapper, dm-crypt or keyring, or no CAP_SYS_ADMIN. */
+    static final int KERNEL_UNAVAILABLE = 6;
+    /** Busy: the mapping name is taken, the device or the mapping is in use. */
+    static final int BUSY = 7;
 
     /** The footer every LUKS command's help ends with. */
     static final String HELP_FOOTER = "%nExit status: 0 ok; 1 wrong passphrase / no keyslot opens; 2 bad usage or arguments;"
-            + " 3 header malformed or refused; 4 I/O or other LUKS error; 5 not confirmed.%n"
+            + " 3 header malformed or refused; 4 I/O or other LUKS error; 5 not confirmed;"
+            + " 6 the kernel lacks device-mapper/dm-crypt or the caller CAP_SYS_ADMIN; 7 name taken or device in use.%n"
             + "Passphrases come from --key-file (a file, or - for stdin; the whole content is the passphrase)"
             + " or from a prompt without echo on a terminal; never from arguments or the environment.";
 
@@ -45,6 +52,16 @@ final class ExitStatus {
         } else if (e instanceof LuksFormatException) {
             code = BAD_HEADER;
             msg = "LUKS header refused: " + e.getMessage();
+        } else if (e instanceof DmCryptException d) {
+            code = switch (d.reason()) {
+                case UNAVAILABLE, PERMISSION -> KERNEL_UNAVAILABLE;
+                case NAME_TAKEN, DEVICE_IN_USE, MAPPING_BUSY -> BUSY;
+                default -> IO_ERROR;
+            };
+            msg = e.getMessage();
+        } else if (e instanceof DeviceInUseException) {
+            code = BUSY;
+            msg = e.getMessage();
         } else if (e instanceof UsageException || e instanceof IllegalArgumentException) {
             code = USAGE;
             msg = e.getMessage();

@@ -8,11 +8,11 @@ import picocli.CommandLine.Command;
         name = "nbdcrypt",
         mixinStandardHelpOptions = true,
         version = "nbdcrypt 0.1.0",
-        description = "AES-XTS encrypted block devices with LUKS2 headers, served over NBD.",
+        description = "AES-XTS encrypted block devices with LUKS2 headers, served over NBD or mapped with dm-crypt.",
         subcommands = {CommandLine.HelpCommand.class, FormatCommand.class, DumpCommand.class, AddKeyCommand.class,
             RemoveKeyCommand.class, ChangeKeyCommand.class, TestKeyCommand.class, ServeCommand.class, DemoCommand.class,
             ProvisionCommand.class, DestroyCommand.class, AttachCommand.class, DetachCommand.class,
-            AotTrainingCommand.class})
+            AotTrainingCommand.class, OpenCommand.class, CloseCommand.class, StatusCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
