@@ -28,25 +28,38 @@ final class NativeCalls {
 
     /**
      * A handle for libc's {@code name} that captures errno (its first parameter is then the
-     * call-state segment), or an explanation of why it could not be bound.
+     * call-state segment), made on first use: each downcall handle spins classes, which a
+     * short command (and a TCG guest) pays for every function a class declares, used or not.
      *
      * @param firstVariadic index of the first variadic argument, or -1 for a fixed-arity function
      */
     static Bound bind(String name, FunctionDescriptor descriptor, int firstVariadic) {
+        return new Bound(name, descriptor, firstVariadic);
+    }
+
+    /** Why a function cannot be linked here. */
+    private static final class Reason extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Reason(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private static MethodHandle link(String name, FunctionDescriptor descriptor, int firstVariadic) throws Reason {
         if (!Linux.available()) {
-            return new Bound(name, null, Linux.unavailableReason());
+            throw new Reason(Linux.unavailableReason());
         }
         try {
             var symbol = LINKER.defaultLookup().find(name);
             if (symbol.isEmpty()) {
-                return new Bound(name, null, "libc has no " + name + "()");
+                throw new Reason("libc has no " + name + "()");
             }
-            MethodHandle h = firstVariadic < 0
+            return firstVariadic < 0
                     ? LINKER.downcallHandle(symbol.get(), descriptor, ERRNO)
                     : LINKER.downcallHandle(symbol.get(), descriptor, ERRNO, Linker.Option.firstVariadicArg(firstVariadic));
-            return new Bound(name, h, null);
         } catch (RuntimeException | Error e) {
-            return new Bound(name, null, e.toString());
+            throw new Reason(e.toString());
         }
     }
 
@@ -60,14 +73,39 @@ final class NativeCalls {
         return (int) ERRNO_FIELD.get(state, 0L);
     }
 
-    /** A bound function, or the reason it is not. */
-    record Bound(String name, MethodHandle handle, String unavailableReason) {
-        /** The handle; throws {@link NativeException} (errno 0) when it could not be bound. */
+    /** A libc function, linked on first {@link #require()}; a failure to link is remembered. */
+    static final class Bound {
+        private final String name;
+        private final FunctionDescriptor descriptor;
+        private final int firstVariadic;
+        private volatile MethodHandle handle;
+        private volatile String unavailableReason;
+
+        private Bound(String name, FunctionDescriptor descriptor, int firstVariadic) {
+            this.name = name;
+            this.descriptor = descriptor;
+            this.firstVariadic = firstVariadic;
+        }
+
+        /** The handle; throws {@link NativeException} (errno 0) when it cannot be bound here. */
         MethodHandle require() throws NativeException {
-            if (handle == null) {
-                throw new NativeException(name, "", 0, "not available: " + unavailableReason);
+            MethodHandle h = handle;
+            if (h != null) {
+                return h;
             }
-            return handle;
+            synchronized (this) {
+                if (handle == null && unavailableReason == null) {
+                    try {
+                        handle = link(name, descriptor, firstVariadic);
+                    } catch (Reason r) {
+                        unavailableReason = r.getMessage();
+                    }
+                }
+                if (unavailableReason != null) {
+                    throw new NativeException(name, "", 0, "not available: " + unavailableReason);
+                }
+                return handle;
+            }
         }
     }
 }

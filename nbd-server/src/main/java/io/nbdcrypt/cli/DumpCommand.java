@@ -30,7 +30,14 @@ import picocli.CommandLine.Spec;
 @Command(name = "dump", mixinStandardHelpOptions = true,
         description = "Show the LUKS header of DEVICE (only after it passed validation).", footer = ExitStatus.HELP_FOOTER)
 final class DumpCommand implements Callable<Integer> {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * In a holder, not a field of this class: picocli loads every subcommand class when the
+     * program starts, and an ObjectMapper made there costs every command (open, status ...) a
+     * few hundred classes, seconds in a TCG guest.
+     */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
 
     @Spec
     CommandSpec spec;
@@ -80,7 +87,7 @@ final class DumpCommand implements Callable<Integer> {
     }
 
     static String luks2Json(Luks2Header h, String key) throws Exception {
-        ObjectNode root = JSON.createObjectNode();
+        ObjectNode root = Json.MAPPER.createObjectNode();
         root.put("luks_version", 2);
         ObjectNode b = root.putObject("binary");
         b.put("version", h.binary().version());
@@ -94,7 +101,7 @@ final class DumpCommand implements Callable<Integer> {
         if (key != null) {
             root.put("volume_key", key);
         }
-        return JSON.writeValueAsString(root) + "\n";
+        return Json.MAPPER.writeValueAsString(root) + "\n";
     }
 
     static String luks2Text(Luks2Header h, String key) {
@@ -167,7 +174,7 @@ final class DumpCommand implements Callable<Integer> {
     }
 
     static String luks1Json(Luks1Header h, String key) throws Exception {
-        ObjectNode root = JSON.createObjectNode();
+        ObjectNode root = Json.MAPPER.createObjectNode();
         root.put("luks_version", 1);
         ObjectNode b = root.putObject("binary");
         b.put("cipher", h.cipher().spec());
@@ -184,7 +191,7 @@ final class DumpCommand implements Callable<Integer> {
         if (key != null) {
             root.put("volume_key", key);
         }
-        return JSON.writeValueAsString(root) + "\n";
+        return Json.MAPPER.writeValueAsString(root) + "\n";
     }
 
     static String luks1Text(Luks1Header h, String key) {
