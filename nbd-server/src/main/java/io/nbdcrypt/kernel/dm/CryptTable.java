@@ -14,8 +14,9 @@ import java.util.Set;
  * dm-crypt.rst}): {@code <cipher> <key> <iv_offset> <device> <offset> [<#opt> <opt>...]}.
  *
  * <p>{@link #forVolume} builds what {@code cryptsetup open} builds for a LUKS2 data segment:
- * the segment's cipher, the key as a keyring reference, {@code iv_tweak} as the IV offset,
- * the data offset in 512-byte sectors, and the optional words in cryptsetup's order
+ * the segment's cipher, the key as a keyring reference, IV offset 0 (cryptsetup ignores a
+ * one-segment volume's {@code iv_tweak}; such volumes are refused), the data offset in
+ * 512-byte sectors, and the optional words in cryptsetup's order
  * ({@code allow_discards}, {@code same_cpu_crypt}, {@code submit_from_crypt_cpus},
  * {@code no_read_workqueue}, {@code no_write_workqueue}, {@code iv_large_sectors},
  * {@code high_priority}, then {@code sector_size:N} when N is not 512). {@link #parse} reads
@@ -46,7 +47,7 @@ public record CryptTable(String cipher, KeyReference key, long ivOffset, String 
      *
      * @throws IllegalArgumentException if the volume is not one dm-crypt can map as it is
      *                                  (cipher off the allow-list, unaligned offset or size,
-     *                                  an IV offset the sector size does not divide)
+     *                                  a non-zero iv_tweak)
      */
     public static CryptTable forVolume(VolumeInfo volume, DeviceNumber device, KeyReference.Keyring key,
             Set<CryptOption> options) {
@@ -68,14 +69,17 @@ public record CryptTable(String cipher, KeyReference key, long ivOffset, String 
             throw new IllegalArgumentException("data size " + volume.size() + " is not a positive multiple of the "
                     + s + "-byte sector");
         }
-        if (volume.ivTweak() < 0 || volume.ivTweak() % (s / 512) != 0) {
-            throw new IllegalArgumentException("iv_tweak " + volume.ivTweak() + " is not a multiple of " + (s / 512)
-                    + " (dm-crypt needs the IV offset aligned to the " + s + "-byte sector)");
+        if (volume.ivTweak() != 0) {
+            // cryptsetup (2.6 and master) maps a one-segment LUKS2 volume with IV offset 0 and
+            // reads iv_tweak only while reencrypting; this project's own data path applies it.
+            // A volume the two would read differently is refused rather than guessed at.
+            throw new IllegalArgumentException("segment iv_tweak is " + volume.ivTweak() + ": cryptsetup open maps such"
+                    + " a volume with IV offset 0 while nbdcrypt serve applies the tweak, so the dm-crypt backend refuses it");
         }
         if (options.contains(CryptOption.IV_LARGE_SECTORS)) {
             throw new IllegalArgumentException("iv_large_sectors is not what a LUKS2 segment means (IVs count 512-byte units)");
         }
-        return new CryptTable(volume.cipher(), key, volume.ivTweak(), device.toString(), volume.dataOffset() / 512,
+        return new CryptTable(volume.cipher(), key, 0, device.toString(), volume.dataOffset() / 512,
                 options, s, List.of());
     }
 

@@ -1,6 +1,7 @@
 package io.nbdcrypt.kernel.dm;
 
 import io.nbdcrypt.block.BlockDevice;
+import io.nbdcrypt.block.DeviceInUseException;
 import io.nbdcrypt.block.DeviceLock;
 import io.nbdcrypt.block.FileBlockDevice;
 import io.nbdcrypt.crypto.SecretBytes;
@@ -13,6 +14,8 @@ import io.nbdcrypt.linux.NativeException;
 import io.nbdcrypt.luks2.LuksVolumes;
 import io.nbdcrypt.luks2.VolumeInfo;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -72,7 +75,6 @@ public final class DmCrypt {
      * @throws DmCryptException with the reason it could not (nothing is left behind)
      * @throws io.nbdcrypt.luks2.WrongPassphraseException if no keyslot opens
      * @throws io.nbdcrypt.luks2.LuksFormatException      if the header is malformed or refused
-     * @throws io.nbdcrypt.block.DeviceInUseException     if another program holds the device
      */
     public ActiveMapping open(Path device, Optional<Path> header, SecretBytes passphrase, MappingName name,
             DmCryptOptions options) throws IOException {
@@ -80,7 +82,7 @@ public final class DmCrypt {
         try (DeviceMapper dm = errors.openControl()) {
             preflight(dm, name);
             LuksVolumes.UnlockedKey unlocked;
-            try (FileBlockDevice data = FileBlockDevice.open(device, true, DeviceLock.EXCLUSIVE);
+            try (FileBlockDevice data = openExclusive(device);
                     BlockDevice hdr = header.isPresent() ? FileBlockDevice.open(header.get(), true) : null) {
                 if (LuksVolumes.version(hdr != null ? hdr : data) != 2) {
                     throw new DmCryptException(DmCryptException.Reason.UNSUPPORTED, device
@@ -115,7 +117,7 @@ public final class DmCrypt {
     private ActiveMapping activate(DeviceMapper dm, Path device, VolumeInfo volume, SecretBytes volumeKey, DmUuid uuid,
             MappingName name, DmCryptOptions options) throws IOException {
         DeviceNumber number = requireBlockDevice(device);
-        try (FileBlockDevice data = FileBlockDevice.open(device, true, DeviceLock.EXCLUSIVE)) {
+        try (FileBlockDevice data = openExclusive(device)) {
             // Free now; dm-crypt claims it exclusively when the table loads (our own O_EXCL
             // open would make that load fail, so it ends here).
             if (volume.dataOffset() + volume.size() > data.size()) {
@@ -123,14 +125,16 @@ public final class DmCrypt {
                         + ", +" + volume.size() + ") runs past the end of " + device + " (" + data.size() + " bytes)");
             }
         }
+        // The table first: a volume it refuses never has its key in the kernel.
         String description = "nbdcrypt:" + uuid;
+        CryptTable table;
+        try {
+            table = CryptTable.forVolume(volume, number, new KeyReference.Keyring(volumeKey.length(), "logon", description),
+                    options.options());
+        } catch (IllegalArgumentException e) {
+            throw new DmCryptException(DmCryptException.Reason.UNSUPPORTED, device + ": " + e.getMessage(), e);
+        }
         try (KernelKey key = KernelKey.add(description, volumeKey)) {
-            CryptTable table;
-            try {
-                table = CryptTable.forVolume(volume, number, key.reference(), options.options());
-            } catch (IllegalArgumentException e) {
-                throw new DmCryptException(DmCryptException.Reason.UNSUPPORTED, device + ": " + e.getMessage(), e);
-            }
             return load(dm, name, uuid, table, volume.size(), options.readOnly());
         }
     }
@@ -204,7 +208,9 @@ public final class DmCrypt {
                 crypt = Optional.of(CryptTable.parse(table.get(0).params()));
             }
             String data = crypt.map(t -> devicePath(t.device())).orElse("");
-            return Optional.of(new MappingStatus(name, d.get(), DmUuid.parse(d.get().uuid()), crypt, sectors, data));
+            Optional<DmUuid> uuid = DmUuid.parse(d.get().uuid());
+            boolean header = uuid.isPresent() && headerOnDevice(Path.of(data), uuid.get());
+            return Optional.of(new MappingStatus(name, d.get(), uuid, crypt, sectors, data, header));
         }
     }
 
@@ -242,6 +248,15 @@ public final class DmCrypt {
         }
     }
 
+    /** The data device, read-only and exclusively: refused (DEVICE_IN_USE) while mounted, mapped or held. */
+    private static FileBlockDevice openExclusive(Path device) throws IOException {
+        try {
+            return FileBlockDevice.open(device, true, DeviceLock.EXCLUSIVE);
+        } catch (DeviceInUseException e) {
+            throw new DmCryptException(DmCryptException.Reason.DEVICE_IN_USE, e.getMessage(), e);
+        }
+    }
+
     private DmCryptException busy(MappingName name, int openers) {
         return new DmCryptException(DmCryptException.Reason.MAPPING_BUSY, mapperDir.resolve(name.value())
                 + " is in use (open count " + openers + ": mounted, or held open by a program); unmount it first");
@@ -263,6 +278,33 @@ public final class DmCrypt {
         return MapperNodes.deviceOf(device).orElseThrow(() -> new DmCryptException(DmCryptException.Reason.UNSUPPORTED,
                 device + " is not a block device; dm-crypt maps block devices (attach an image file with losetup first,"
                         + " or serve it over NBD)"));
+    }
+
+    /**
+     * Whether {@code device} starts with the LUKS header {@code uuid} names (magic, version,
+     * uuid): cryptsetup status shows the type only then, "n/a" for a detached header.
+     */
+    static boolean headerOnDevice(Path device, DmUuid uuid) {
+        if (!uuid.type().startsWith("LUKS") || uuid.volumeUuid().isEmpty() || !device.isAbsolute()) {
+            return false;
+        }
+        byte[] b = new byte[208];
+        try (FileBlockDevice dev = FileBlockDevice.open(device, true)) {
+            if (dev.size() < b.length) {
+                return false;
+            }
+            dev.read(0, ByteBuffer.wrap(b));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+        int version = ((b[6] & 0xff) << 8) | (b[7] & 0xff);
+        int end = 168;
+        while (end < 208 && b[end] != 0) {
+            end++;
+        }
+        String onDisk = new String(b, 168, end - 168, StandardCharsets.US_ASCII);
+        return b[0] == 'L' && b[1] == 'U' && b[2] == 'K' && b[3] == 'S' && b[4] == (byte) 0xba && b[5] == (byte) 0xbe
+                && uuid.type().equals("LUKS" + version) && onDisk.equals(uuid.volumeUuid().get());
     }
 
     /** {@code /dev/<kernel name>} for {@code 254:16}, through {@code /sys/dev/block}; the number itself when unknown. */

@@ -59,11 +59,6 @@ final class KernelKey implements AutoCloseable {
         }
     }
 
-    /** What the table says instead of the key. */
-    KeyReference.Keyring reference() {
-        return reference;
-    }
-
     /** Revokes and unlinks the key; idempotent; a key already gone is fine. */
     @Override
     public void close() throws DmCryptException {

@@ -15,13 +15,17 @@ import java.util.Optional;
  * @param crypt      the table, if it is one dm-crypt target
  * @param sectors    length of the mapping in 512-byte sectors
  * @param dataDevice the data device's path ({@code /dev/vdb}), or its number when no node is known
+ * @param headerOnDevice whether the data device starts with the LUKS header the uuid names
  */
 public record MappingStatus(MappingName name, DmDevice device, Optional<DmUuid> uuid, Optional<CryptTable> crypt,
-        long sectors, String dataDevice) {
+        long sectors, String dataDevice, boolean headerOnDevice) {
 
-    /** The type cryptsetup shows: LUKS2, LUKS1, PLAIN..., or n/a. */
+    /**
+     * The type cryptsetup shows: PLAIN and the like from the DM UUID; LUKS1/LUKS2 only when the
+     * header is on the data device (cryptsetup loads it to tell; "n/a" for a detached header).
+     */
     public String type() {
-        return uuid.map(DmUuid::type).orElse("n/a");
+        return uuid.map(DmUuid::type).filter(t -> !t.startsWith("LUKS") || headerOnDevice).orElse("n/a");
     }
 
     /** Whether something has it open (a mounted file system, a program). */

@@ -18,7 +18,7 @@ class MappingStatusTest {
     private static MappingStatus status(String params, int openCount, int flags) {
         DmDevice d = new DmDevice("vol", UUID, new DeviceNumber(254, 1), openCount, flags | DmIoctl.ACTIVE_PRESENT_FLAG, 1);
         return new MappingStatus(new MappingName("vol"), d, DmUuid.parse(UUID), Optional.of(CryptTable.parse(params)),
-                65536, "/dev/vdb");
+                65536, "/dev/vdb", true);
     }
 
     @Test
@@ -56,6 +56,17 @@ class MappingStatusTest {
                 """, status("aes-xts-plain64 " + "0".repeat(64)
                         + " 16 254:16 0 3 allow_discards no_read_workqueue no_write_workqueue", 1, DmIoctl.READONLY_FLAG)
                 .toText("/dev/mapper"));
+    }
+
+    @Test
+    void type_luksHeaderNotOnTheDevice_notApplicableLikeCryptsetup() {
+        MappingStatus s = status("aes-xts-plain64 :64:logon:a:b 0 254:16 0", 0, 0);
+        MappingStatus detached = new MappingStatus(s.name(), s.device(), s.uuid(), s.crypt(), s.sectors(), s.dataDevice(),
+                false);
+        assertEquals("LUKS2", s.type());
+        assertEquals("n/a", detached.type());
+        assertEquals("PLAIN", new MappingStatus(s.name(), s.device(), DmUuid.parse("CRYPT-PLAIN-vol"), s.crypt(),
+                s.sectors(), s.dataDevice(), false).type());
     }
 
     @Test
