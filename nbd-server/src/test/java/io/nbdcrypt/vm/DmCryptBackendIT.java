@@ -10,9 +10,11 @@ import io.nbdcrypt.luks2.Luks2Header;
 import io.nbdcrypt.luks2.Luks2Volume;
 import io.nbdcrypt.luks2.disk.HeaderWriter;
 import io.nbdcrypt.luks2.interop.Cryptsetup;
+import io.nbdcrypt.testsupport.ExternalTool;
+import io.nbdcrypt.testsupport.JvmFlags;
+import io.nbdcrypt.testsupport.TestFiles;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,14 +70,16 @@ class DmCryptBackendIT {
     @BeforeAll
     static void bootOnce() throws IOException {
         GuestVm vm = GuestVm.require().hostRoot();
+        // Run in the guest from the host's root: fio for the throughput job, setpriv to drop CAP_SYS_ADMIN.
+        List.of("fio", "setpriv").forEach(ExternalTool::require);
         Path disks = Files.createDirectories(dir.resolve("disks"));
         Path passphrase = Files.writeString(dir.resolve("passphrase"), random(18), StandardCharsets.US_ASCII);
-        Path v4k = sparse(disks.resolve("v4k.img"), V4K_SIZE);
+        Path v4k = TestFiles.sparse(disks.resolve("v4k.img"), V4K_SIZE);
         Cryptsetup.format(v4k, passphrase, concat(Cryptsetup.FAST_PBKDF2, "--type", "luks2", "--sector-size", "4096"));
-        Path v512 = sparse(disks.resolve("v512.img"), V512_SIZE);
+        Path v512 = TestFiles.sparse(disks.resolve("v512.img"), V512_SIZE);
         // The detached header on a disk of its own: the guest reads it as a block device, as a
         // guest would keep one (cryptsetup does not read headers through 9p's missing O_DIRECT).
-        Path header = sparse(disks.resolve("v512hdr.img"), 16L << 20);
+        Path header = TestFiles.sparse(disks.resolve("v512hdr.img"), 16L << 20);
         Cryptsetup.format(v512, passphrase, concat(Cryptsetup.FAST_PBKDF2, "--type", "luks2", "--sector-size", "512",
                 "--key-size", "256", "--header", header.toString()));
         Path tweaked = Files.copy(header, disks.resolve("tweakhdr.img"));
@@ -85,8 +89,9 @@ class DmCryptBackendIT {
         String jar = System.getProperty("nbdcrypt.jar", "");
         assertTrue(Files.isRegularFile(Path.of(jar)), "nbdcrypt.jar not built (run through ./build verify): '" + jar + "'");
         Path testClasses = Path.of(DmCryptGuestProbe.class.getProtectionDomain().getCodeSource().getLocation().getPath());
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        String prelude = "JAVA=" + java + "\nJAR=" + jar + "\nTEST_CLASSES=" + testClasses + "\nHOST_DIR=" + dir
+        List<String> java = JvmFlags.javaCommand();
+        String prelude = "JAVA=" + java.get(0) + "\nJAVA_FLAGS='" + String.join(" ", java.subList(1, java.size()))
+                + "'\nJAR=" + jar + "\nTEST_CLASSES=" + testClasses + "\nHOST_DIR=" + dir
                 + "\nFILE_KIB=" + FILE_KIB + "\nFS_MIB=" + FS_MIB + "\nFIO_MIB=" + FIO_MIB + "\nFIO_SECONDS=" + FIO_SECONDS
                 + "\nMARKER=" + marker + "\n";
         Path script = Files.writeString(dir.resolve("dmcrypt-guest.sh"), prelude + resource("dmcrypt-guest.sh"));
@@ -277,13 +282,6 @@ class DmCryptBackendIT {
         List<String> out = new ArrayList<>(a);
         out.addAll(List.of(b));
         return out;
-    }
-
-    private static Path sparse(Path file, long size) throws IOException {
-        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
-            f.setLength(size);
-        }
-        return file;
     }
 
     private static String resource(String name) throws IOException {

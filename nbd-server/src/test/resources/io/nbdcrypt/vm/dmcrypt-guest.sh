@@ -1,12 +1,14 @@
 # The guest side of DmCryptBackendIT: nbdcrypt's dm-crypt backend against cryptsetup, dmsetup and
-# the kernel NBD client, in one boot. The host prepends JAVA, JAR, TEST_CLASSES (host paths: the
+# the kernel NBD client, in one boot. The host prepends JAVA, JAVA_FLAGS (the program's @argfiles
+# from scripts/jvm), JAR, TEST_CLASSES (host paths: the
 # host's / is /host here, and `chroot /host` runs them), HOST_DIR (holds the passphrase),
 # FILE_KIB, FS_MIB, FIO_MIB, FIO_SECONDS and MARKER.
 # Disks: /dev/disk/v4k (LUKS2 by cryptsetup, 4096-byte sectors, header on the disk) and
 # /dev/disk/v512 (LUKS2, 512-byte sectors, 256-bit key) with its detached header on
 # /dev/disk/v512hdr, and /dev/disk/tweakhdr, the same header with the segment's iv_tweak set to 24.
 set -eu
-JOPTS="--enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+# C1 only and the serial collector: fewer threads competing for the guest's two emulated CPUs.
+JOPTS="$JAVA_FLAGS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 KEY=$HOST_DIR/passphrase   # as the chroot (our program) sees it
 CSKEY=/host$KEY             # as cryptsetup here sees it
 HDR=/dev/disk/v512hdr
@@ -68,7 +70,7 @@ ours_writes() {
 # kernel NBD client (4096-byte blocks, the volume's sector size) reads f1 and writes f2.
 nbd_reads_and_writes() {
   blockdev --flushbufs /dev/disk/v4k; echo 3 > /proc/sys/vm/drop_caches   # nothing stale under the server
-  chroot /host "$JAVA" $JOPTS --add-modules=jdk.incubator.vector -jar "$JAR" serve /dev/disk/v4k \
+  chroot /host "$JAVA" $JOPTS -jar "$JAR" serve /dev/disk/v4k \
     --key-file "$KEY" --socket /tmp/nbd.sock > /tmp/serve.out 2> /tmp/serve.log &
   serve=$!
   i=0; while [ ! -S /host/tmp/nbd.sock ]; do
