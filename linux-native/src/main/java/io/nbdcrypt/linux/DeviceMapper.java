@@ -114,7 +114,12 @@ public final class DeviceMapper implements AutoCloseable {
 
     /** Makes the loaded table of {@code name} live and resumes I/O ({@code DM_DEV_SUSPEND} without the suspend flag). */
     public DmDevice resume(String name) throws NativeException {
-        return call(DmIoctl.Command.DEV_SUSPEND, name, "", 0, DmIoctl.HEADER_SIZE, DmIoctl::device);
+        return resume(name, 0);
+    }
+
+    /** {@link #resume(String)} with extra flags, e.g. {@link DmIoctl#SKIP_LOCKFS_FLAG}. */
+    public DmDevice resume(String name, int flags) throws NativeException {
+        return call(DmIoctl.Command.DEV_SUSPEND, name, "", flags, DmIoctl.HEADER_SIZE, DmIoctl::device);
     }
 
     /**
@@ -124,6 +129,14 @@ public final class DeviceMapper implements AutoCloseable {
      */
     public void remove(String name) throws NativeException {
         call(DmIoctl.Command.DEV_REMOVE, name, "", 0, DmIoctl.HEADER_SIZE, DmIoctl::flags);
+    }
+
+    /**
+     * Removes {@code name} now if nobody has it open, else as soon as the last opener closes it
+     * ({@code DM_DEV_REMOVE} with {@link DmIoctl#DEFERRED_REMOVE_FLAG}, Linux 3.13+).
+     */
+    public void removeDeferred(String name) throws NativeException {
+        call(DmIoctl.Command.DEV_REMOVE, name, "", DmIoctl.DEFERRED_REMOVE_FLAG, DmIoctl.HEADER_SIZE, DmIoctl::flags);
     }
 
     /**

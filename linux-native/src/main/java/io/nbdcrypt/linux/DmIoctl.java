@@ -56,10 +56,14 @@ public final class DmIoctl {
     public static final int ACTIVE_PRESENT_FLAG = 1 << 5;
     /** Out: the device has a loaded, not yet live, table. */
     public static final int INACTIVE_PRESENT_FLAG = 1 << 6;
+    /** In: do not freeze the file system on the device while suspending (its table is being thrown away). */
+    public static final int SKIP_LOCKFS_FLAG = 1 << 10;
     /** Out: the reply did not fit {@code data_size}; ask again with a larger buffer. */
     public static final int BUFFER_FULL_FLAG = 1 << 8;
     /** In: the kernel wipes its copies of this call's buffers (set whenever a table may carry a key). */
     public static final int SECURE_DATA_FLAG = 1 << 15;
+    /** In (DM_DEV_REMOVE): remove the device when its last opener closes it, if it is open now. */
+    public static final int DEFERRED_REMOVE_FLAG = 1 << 17;
 
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED;

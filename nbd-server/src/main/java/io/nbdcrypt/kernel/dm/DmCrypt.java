@@ -5,11 +5,14 @@ import io.nbdcrypt.block.DeviceInUseException;
 import io.nbdcrypt.block.DeviceLock;
 import io.nbdcrypt.block.FileBlockDevice;
 import io.nbdcrypt.crypto.SecretBytes;
+import io.nbdcrypt.linux.BlockDevices;
 import io.nbdcrypt.linux.DeviceMapper;
 import io.nbdcrypt.linux.DeviceNumber;
 import io.nbdcrypt.linux.DmDevice;
+import io.nbdcrypt.linux.DmIoctl;
 import io.nbdcrypt.linux.DmTarget;
 import io.nbdcrypt.linux.Errno;
+import io.nbdcrypt.linux.Libc;
 import io.nbdcrypt.linux.NativeException;
 import io.nbdcrypt.luks2.LuksVolumes;
 import io.nbdcrypt.luks2.VolumeInfo;
@@ -117,13 +120,10 @@ public final class DmCrypt {
     private ActiveMapping activate(DeviceMapper dm, Path device, VolumeInfo volume, SecretBytes volumeKey, DmUuid uuid,
             MappingName name, DmCryptOptions options) throws IOException {
         DeviceNumber number = requireBlockDevice(device);
-        try (FileBlockDevice data = openExclusive(device)) {
-            // Free now; dm-crypt claims it exclusively when the table loads (our own O_EXCL
-            // open would make that load fail, so it ends here).
-            if (volume.dataOffset() + volume.size() > data.size()) {
-                throw new DmCryptException(DmCryptException.Reason.UNSUPPORTED, "the volume's data [" + volume.dataOffset()
-                        + ", +" + volume.size() + ") runs past the end of " + device + " (" + data.size() + " bytes)");
-            }
+        long deviceSize = unclaimedSize(device);
+        if (volume.dataOffset() + volume.size() > deviceSize) {
+            throw new DmCryptException(DmCryptException.Reason.UNSUPPORTED, "the volume's data [" + volume.dataOffset()
+                    + ", +" + volume.size() + ") runs past the end of " + device + " (" + deviceSize + " bytes)");
         }
         // The table first: a volume it refuses never has its key in the kernel.
         String description = "nbdcrypt:" + uuid;
@@ -194,6 +194,42 @@ public final class DmCrypt {
         }
     }
 
+    /**
+     * Takes the mapping {@code name} and its key out of the kernel even while something still
+     * has it open (a lazily unmounted file system, a program holding the node): removes it if
+     * it can; otherwise replaces its table by an {@code error} target of the same length (the
+     * crypt target, and the key dm-crypt zeroes when it drops it, are gone at once; further I/O
+     * fails) and asks for its removal when the last opener closes it. Returns what it did.
+     *
+     * @throws DmCryptException NO_SUCH_MAPPING, UNSUPPORTED (not a dm-crypt mapping), or why device-mapper failed
+     */
+    public String destroy(MappingName name) throws IOException {
+        try {
+            close(name);
+            return "removed " + mapperDir.resolve(name.value());
+        } catch (DmCryptException e) {
+            if (e.reason() != DmCryptException.Reason.MAPPING_BUSY) {
+                throw e;
+            }
+        }
+        try (DeviceMapper dm = errors.openControl()) {
+            long sectors = errors.call("DM_TABLE_STATUS", name, () -> dm.table(name.value())).stream()
+                    .mapToLong(DmTarget::length).sum();
+            errors.call("DM_TABLE_LOAD", name, () -> {
+                dm.load(name.value(), List.of(new DmTarget(0, sectors, "error", "")), true);
+                return null;
+            });
+            errors.call("DM_DEV_SUSPEND", name, () -> dm.resume(name.value(), DmIoctl.SKIP_LOCKFS_FLAG));
+            errors.call("DM_DEV_REMOVE", name, () -> {
+                dm.removeDeferred(name.value());
+                return null;
+            });
+            new MapperNodes(mapperDir).remove(name);
+            return "key dropped from the kernel (table replaced by an error target) while " + mapperDir.resolve(name.value())
+                    + " was still open; removal deferred to its last close";
+        }
+    }
+
     /** What the kernel says about {@code name}; empty when there is no such mapping. */
     public Optional<MappingStatus> status(MappingName name) throws IOException {
         try (DeviceMapper dm = errors.openControl()) {
@@ -245,6 +281,30 @@ public final class DmCrypt {
                 }
                 sleep(100L * attempt);
             }
+        }
+    }
+
+    /**
+     * The size of {@code device}, checked free of kernel claims with an {@code O_EXCL} open
+     * (a mount, a mapping, another exclusive opener make it EBUSY), closed again at once: the
+     * table load claims it next, and our own claim would make that fail. No flock here: the
+     * caller (provisioning) may hold one of its own on the device.
+     */
+    private static long unclaimedSize(Path device) throws IOException {
+        int fd;
+        try {
+            fd = Libc.open(device, Libc.O_RDONLY | Libc.O_EXCL);
+        } catch (NativeException e) {
+            if (e.errno() == Errno.EBUSY) {
+                throw new DmCryptException(DmCryptException.Reason.DEVICE_IN_USE, device
+                        + " is in use: mounted, mapped, or opened exclusively by another program", e);
+            }
+            throw e;
+        }
+        try {
+            return BlockDevices.size(fd, device.toString());
+        } finally {
+            Libc.close(fd);
         }
     }
 

@@ -33,7 +33,11 @@ public record MappingStatus(MappingName name, DmDevice device, Optional<DmUuid> 
         return device.openCount() > 0;
     }
 
-    /** {@code cryptsetup status} text, line for line (2.6 wording). */
+    /**
+     * {@code cryptsetup status} text, line for line (2.6 wording). One difference: the sector
+     * size comes from the table, where cryptsetup 2.6 prints 512 for a mapping whose header it
+     * cannot find (a detached or in-memory header) whatever the table says.
+     */
     public String toText(String mapperDir) {
         StringBuilder b = new StringBuilder();
         b.append(mapperDir).append('/').append(name).append(" is active").append(inUse() ? " and is in use" : "")
