@@ -1,6 +1,7 @@
 package io.nbdcrypt.cli;
 
 import io.nbdcrypt.block.DeviceInUseException;
+import io.nbdcrypt.kernel.NoNbdClientException;
 import io.nbdcrypt.kernel.dm.DmCryptException;
 import io.nbdcrypt.luks2.LuksFormatException;
 import io.nbdcrypt.luks2.WrongPassphraseException;
@@ -28,7 +29,7 @@ final class ExitStatus {
     static final int IO_ERROR = 4;
     /** The user did not confirm a destructive operation. */
     static final int DECLINED = 5;
-    /** The kernel cannot do it here: no device-mapper, dm-crypt or keyring, or no CAP_SYS_ADMIN. */
+    /** The kernel cannot do it here: no NBD client, no device-mapper, dm-crypt or keyring, or no CAP_SYS_ADMIN. */
     static final int KERNEL_UNAVAILABLE = 6;
     /** Busy: the mapping name is taken, the device or the mapping is in use. */
     static final int BUSY = 7;
@@ -36,7 +37,7 @@ final class ExitStatus {
     /** The footer every LUKS command's help ends with. */
     static final String HELP_FOOTER = "%nExit status: 0 ok; 1 wrong passphrase / no keyslot opens; 2 bad usage or arguments;"
             + " 3 header malformed or refused; 4 I/O or other LUKS error; 5 not confirmed;"
-            + " 6 the kernel lacks device-mapper/dm-crypt or the caller CAP_SYS_ADMIN; 7 name taken or device in use.%n"
+            + " 6 the kernel lacks the NBD client or device-mapper/dm-crypt, or the caller CAP_SYS_ADMIN; 7 name taken or device in use.%n"
             + "Passphrases come from --key-file (a file, or - for stdin; the whole content is the passphrase)"
             + " or from a prompt without echo on a terminal; never from arguments or the environment.";
 
@@ -58,6 +59,9 @@ final class ExitStatus {
                 case NAME_TAKEN, DEVICE_IN_USE, MAPPING_BUSY -> BUSY;
                 default -> IO_ERROR;
             };
+            msg = e.getMessage();
+        } else if (e instanceof NoNbdClientException) {
+            code = KERNEL_UNAVAILABLE;
             msg = e.getMessage();
         } else if (e instanceof DeviceInUseException) {
             code = BUSY;
