@@ -49,7 +49,12 @@ import org.junit.jupiter.api.io.TempDir;
  *       CAP_SYS_ADMIN) leave nothing behind, and no usable key stays in the keyring after an
  *       open, failed or not ({@link DmCryptGuestProbe});</li>
  *   <li>the same fio job on the dm-crypt mapping and on {@code /dev/nbd0}: the ratio goes to
- *       {@code target/vm-logs/DmCryptBackendIT.fio.txt} (TCG slows both).</li>
+ *       {@code target/vm-logs/DmCryptBackendIT.fio.txt} (TCG slows both);</li>
+ *   <li>{@code provision --backend dm-crypt}: the ephemeral volume mapped by the kernel, no
+ *       usable key in {@code /proc/keys} while it runs, SIGTERM destroys it (unmounted,
+ *       mapping gone), the raw disk holds no marker and no LUKS magic; {@code --backend auto}
+ *       takes nbd where the kernel has the NBD client and dm-crypt once it is taken away, and
+ *       says which.</li>
  * </ul>
  */
 class DmCryptBackendIT {
@@ -60,6 +65,10 @@ class DmCryptBackendIT {
     private static final long V4K_SIZE = 64L << 20;
     private static final long V512_SIZE = 32L << 20;
     private static final long IV_TWEAK = 24;
+    /** A JVM ended by SIGTERM exits 128 + 15 once its shutdown hooks (here: destroy and its report) are done. */
+    private static final String SIGTERM_EXIT = "143";
+    private static final List<String> PROVISION_DISKS = List.of("prov", "prov3");
+    private static final long PROVISION_DISK_SIZE = 64L << 20;
 
     @TempDir
     static Path dir;
@@ -84,6 +93,9 @@ class DmCryptBackendIT {
                 "--key-size", "256", "--header", header.toString()));
         Path tweaked = Files.copy(header, disks.resolve("tweakhdr.img"));
         setIvTweak(tweaked, IV_TWEAK);
+        for (String d : PROVISION_DISKS) {
+            TestFiles.sparse(disks.resolve(d + ".img"), PROVISION_DISK_SIZE);
+        }
         marker = "nbdcrypt-dm-marker-" + random(9);
 
         String jar = System.getProperty("nbdcrypt.jar", "");
@@ -95,8 +107,8 @@ class DmCryptBackendIT {
                 + "\nFILE_KIB=" + FILE_KIB + "\nFS_MIB=" + FS_MIB + "\nFIO_MIB=" + FIO_MIB + "\nFIO_SECONDS=" + FIO_SECONDS
                 + "\nMARKER=" + marker + "\n";
         Path script = Files.writeString(dir.resolve("dmcrypt-guest.sh"), prelude + resource("dmcrypt-guest.sh"));
-        // Each JVM start in a TCG guest takes tens of seconds; the script starts nine.
-        guest = vm.disks(disks).timeoutSeconds(1500).run("DmCryptBackendIT", script);
+        // Each JVM start in a TCG guest takes tens of seconds; the script starts eleven.
+        guest = vm.disks(disks).memMib(1536).timeoutSeconds(2100).run("DmCryptBackendIT", script);
         writeFioRatio();
     }
 
@@ -213,6 +225,46 @@ class DmCryptBackendIT {
                 assertTrue(Long.parseLong(guest.result("fio." + path + "." + rw)) > 0, path + " " + rw);
             }
         }
+    }
+
+    @Test
+    void provision_dmCrypt_kernelCarriesTheEphemeralVolumeDestroyLeavesNothing() throws IOException {
+        scenario("prov_dm");
+        String line = text("pdm.line");
+        assertTrue(line.contains("\"device\":\"/dev/mapper/nbdcrypt-prov\"") && line.contains("\"backend\":\"dm-crypt mapping"),
+                line);
+        String table = text("pdm.table");
+        assertTrue(table.matches("0 \\d+ crypt aes-xts-plain64 :64:logon:KEYREF 0 \\d+:\\d+ 0 1 sector_size:4096"), table);
+        assertTrue(text("pdm.status").contains("  key location: keyring"), text("pdm.status"));
+        assertEquals("0", guest.result("pdm.keys"), "a usable nbdcrypt key in /proc/keys while provisioned");
+        assertEquals("nosuid,nodev", guest.result("pdm.mounted"));
+        assertEquals(SIGTERM_EXIT, guest.result("pdm.exit"));
+        String destroyed = text("pdm.destroyed");
+        assertTrue(destroyed.contains("\"ok\":true") && destroyed.contains("\"detach\":\"detached /dev/mapper/nbdcrypt-prov\""),
+                destroyed);
+        assertEquals("gone", guest.result("pdm.mapping"));
+        assertEquals("yes", guest.result("pdm.unmounted"));
+        assertRawHoldsNothing("prov");
+    }
+
+    @Test
+    void provision_auto_nbdWhereTheKernelHasItDmCryptOtherwise() throws IOException {
+        scenario("probe");
+        scenario("prov_auto_dm");
+        assertEquals("nbd", guest.result("probe.auto"), "auto while the guest kernel has the NBD client");
+        assertTrue(text("pad.line").contains("\"backend\":\"dm-crypt mapping nbdcrypt-prov3"), text("pad.line"));
+        assertTrue(text("pad.stderr").contains("auto: this kernel has no NBD client"), text("pad.stderr"));
+        assertEquals(SIGTERM_EXIT, guest.result("pad.exit"));
+        assertTrue(text("pad.destroyed").contains("\"ok\":true"), text("pad.destroyed"));
+        assertRawHoldsNothing("prov3");
+    }
+
+    /** An ephemeral volume's raw disk after destroy: neither the marker text nor a LUKS header anywhere. */
+    private static void assertRawHoldsNothing(String disk) throws IOException {
+        byte[] raw = Files.readAllBytes(dir.resolve("disks/" + disk + ".img"));
+        assertEquals(-1, indexOf(raw, marker.getBytes(StandardCharsets.US_ASCII)), disk + ": marker on the raw disk");
+        assertEquals(-1, indexOf(raw, new byte[] {'L', 'U', 'K', 'S', (byte) 0xba, (byte) 0xbe}), disk + ": LUKS magic");
+        assertEquals(-1, indexOf(raw, new byte[] {'S', 'K', 'U', 'L', (byte) 0xba, (byte) 0xbe}), disk + ": LUKS magic");
     }
 
     private static void scenario(String name) {

@@ -6,6 +6,7 @@ import io.nbdcrypt.kernel.dm.DmCryptException;
 import io.nbdcrypt.kernel.dm.DmCryptOptions;
 import io.nbdcrypt.kernel.dm.MappingName;
 import io.nbdcrypt.linux.DeviceMapper;
+import io.nbdcrypt.provision.Backends;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +15,8 @@ import java.util.Optional;
 
 /**
  * Runs inside the test guest (one JVM, as a Java agent would call the library): the
- * dm-crypt backend's refusals and its key hygiene, which a process that exits after each
+ * dm-crypt backend's refusals and its key hygiene (and which backend {@code provision
+ * --backend auto} picks here), which a process that exits after each
  * command could not show. After every call, successful or not, this process's keyring must
  * hold no usable {@code nbdcrypt:} key ({@code /proc/keys}), and a refusal must leave no
  * mapping and no node behind. Prints {@code RESULT probe.<case> <outcome>} lines for
@@ -50,6 +52,8 @@ public final class DmCryptGuestProbe {
         p.expectRefusal("busy", () -> p.dm.close(ours));
         p.expectRefusal("tweak", () -> p.open(p.v512, Optional.of(p.tweakHeader), "tweak"));
         p.liveKeyGone();
+        // What provision --backend auto would take in this guest, which has the NBD client.
+        result("auto", Backends.choose("auto").backend().name());
         p.unmountAndClose(ours);
         p.dmCryptMissing();
     }

@@ -6,6 +6,7 @@
 # Disks: /dev/disk/v4k (LUKS2 by cryptsetup, 4096-byte sectors, header on the disk) and
 # /dev/disk/v512 (LUKS2, 512-byte sectors, 256-bit key) with its detached header on
 # /dev/disk/v512hdr, and /dev/disk/tweakhdr, the same header with the segment's iv_tweak set to 24.
+# /dev/disk/prov, prov3: blank scratch disks for provision.
 set -eu
 # C1 only and the serial collector: fewer threads competing for the guest's two emulated CPUs.
 JOPTS="$JAVA_FLAGS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
@@ -145,6 +146,64 @@ nocap() {
   echo "RESULT nocap.mapping $(gone nocap)"
 }
 
+# provision_bg NAME ARGS...: `nbdcrypt provision --json ARGS` in the background until its
+# "provisioned" line; sets PID_NAME. Mount points are the chroot's (/mnt/X is /host/mnt/X here).
+provision_bg() {
+  name=$1; shift
+  # exec: $! must be the JVM itself, so that SIGTERM reaches it (not a subshell around it)
+  (exec chroot /host "$JAVA" $JOPTS -jar "$JAR" provision --json "$@") > "/tmp/$name.out" 2> "/tmp/$name.err" &
+  eval "PID_$name=$!"
+  i=0
+  while ! grep -q '"provisioned"' "/tmp/$name.out" 2>/dev/null; do
+    kill -0 "$(eval echo \$PID_$name)" 2>/dev/null || { cat "/tmp/$name.err"; return 1; }
+    i=$((i + 1)); [ $i -lt 6000 ] || { echo "provision $name: no line in 600 s"; return 1; }
+    sleep 0.1
+  done
+}
+# stop_provision NAME: SIGTERM (destroy), wait, report the exit and the destroyed line
+stop_provision() {
+  kill -TERM "$(eval echo \$PID_$1)"
+  rc=0; wait "$(eval echo \$PID_$1)" || rc=$?
+  echo "RESULT $1.exit $rc"
+  put "$1.destroyed" "$(grep '"destroyed"' "/tmp/$1.out")"
+  put "$1.stderr" "$(cat "/tmp/$1.err")"
+}
+field() { sed -n "s/.*\"$2\":\"\([^\"]*\)\".*/\1/p" "/tmp/$1.out" | head -1; }
+# usable nbdcrypt keys in /proc/keys (not revoked, not dead), as root sees them
+live_keys() { grep ' nbdcrypt:' /proc/keys | awk '$2 !~ /[RD]/' | wc -l; }
+
+# Scenario prov_dm: provision --backend dm-crypt: the ephemeral volume mapped by the kernel;
+# while it runs no usable key is in the keyring; SIGTERM destroys it.
+prov_dm() {
+  provision_bg pdm --backend dm-crypt --device /dev/disk/prov --mount /mnt/prov
+  put pdm.line "$(grep '"provisioned"' /tmp/pdm.out)"
+  dev=$(field pdm device); name=${dev#/dev/mapper/}
+  put pdm.table "$(table "$name")"
+  put pdm.status "$(cryptsetup status "$name")"
+  echo "RESULT pdm.keys $(live_keys)"
+  grep -q ' /host/mnt/prov ext4 rw,nosuid,nodev' /proc/mounts && echo "RESULT pdm.mounted nosuid,nodev"
+  write_files /host/mnt/prov p; sync
+  report pdm.p.written /host/mnt/prov/p
+  stop_provision pdm
+  echo "RESULT pdm.mapping $(gone "$name")"
+  if grep -q ' /host/mnt/prov ' /proc/mounts; then echo "RESULT pdm.unmounted no"; else echo "RESULT pdm.unmounted yes"; fi
+}
+
+# Scenario prov_auto_dm (the probe showed auto takes nbd while the NBD client is there): the NBD client taken away (module unloaded, its file hidden, the kernel's
+# module loader pointed at /bin/false): auto takes dm-crypt and says why.
+prov_auto_dm() {
+  rmmod nbd
+  rm -f /host/lib/modules/"$(uname -r)"/kernel/drivers/block/nbd.ko*
+  loader=$(cat /proc/sys/kernel/modprobe); echo /bin/false > /proc/sys/kernel/modprobe
+  rc=0; (set -e
+    provision_bg pad --device /dev/disk/prov3 --mount /mnt/prov3
+    put pad.line "$(grep '"provisioned"' /tmp/pad.out)"
+    write_files /host/mnt/prov3 p; sync
+    stop_provision pad) || rc=$?
+  echo "$loader" > /proc/sys/kernel/modprobe
+  return $rc
+}
+
 run_scenario() {
   name=$1; shift
   echo "vmtest: scenario $name at $(cut -d' ' -f1 /proc/uptime) s"
@@ -163,4 +222,6 @@ run_scenario v512 v512_tables
 run_scenario tweak tweak
 run_scenario probe probe
 run_scenario nocap nocap
+run_scenario prov_dm prov_dm
+run_scenario prov_auto_dm prov_auto_dm
 echo "vmtest: scenarios done at $(cut -d' ' -f1 /proc/uptime) s"
