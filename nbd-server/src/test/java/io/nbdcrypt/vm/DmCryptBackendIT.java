@@ -211,6 +211,15 @@ class DmCryptBackendIT {
     }
 
     @Test
+    void destroy_mappingHeldOpen_keyLeavesAtOnceMappingAtLastClose() {
+        scenario("probe");
+        assertEquals("deferred", guest.result("probe.held.destroy"));
+        assertEquals("error", guest.result("probe.held.table"), "the crypt table (and its key) still in the kernel");
+        assertEquals("failed", guest.result("probe.held.read"));
+        assertEquals("gone", guest.result("probe.held.gone"));
+    }
+
+    @Test
     void open_withoutCapSysAdmin_exit6NamingIt() {
         scenario("nocap");
         assertEquals("6", guest.result("nocap.exit"));

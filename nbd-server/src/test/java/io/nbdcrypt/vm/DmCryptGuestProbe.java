@@ -8,8 +8,11 @@ import io.nbdcrypt.kernel.dm.MappingName;
 import io.nbdcrypt.linux.DeviceMapper;
 import io.nbdcrypt.provision.Backends;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Optional;
 
@@ -52,6 +55,7 @@ public final class DmCryptGuestProbe {
         p.expectRefusal("busy", () -> p.dm.close(ours));
         p.expectRefusal("tweak", () -> p.open(p.v512, Optional.of(p.tweakHeader), "tweak"));
         p.liveKeyGone();
+        p.destroyWhileHeld();
         // What provision --backend auto would take in this guest, which has the NBD client.
         result("auto", Backends.choose("auto").backend().name());
         p.unmountAndClose(ours);
@@ -87,6 +91,39 @@ public final class DmCryptGuestProbe {
         result("live.node", Files.exists(Path.of("/dev/mapper/k512")) ? "present" : "missing");
         dm.close(k);
         result("live.closed", dm.status(k).isEmpty() && !Files.exists(Path.of("/dev/mapper/k512")) ? "gone" : "left");
+    }
+
+    /**
+     * destroy while a program still holds the mapping open (as a lazily unmounted file system
+     * would): the crypt table, and with it the key, leave the kernel at once (an error target
+     * instead, so the holder's reads fail), and the mapping goes when the holder closes it.
+     */
+    private void destroyWhileHeld() throws IOException, InterruptedException {
+        MappingName k = new MappingName("held512");
+        try (SecretBytes pass = secret()) {
+            dm.open(v512, Optional.of(header512), pass, k, DmCryptOptions.defaults());
+        }
+        try (FileChannel holder = FileChannel.open(Path.of("/dev/mapper/held512"), StandardOpenOption.READ)) {
+            String done = dm.destroy(k);
+            System.out.println("probe held: " + done);
+            result("held.destroy", done.startsWith("key dropped") ? "deferred" : "removed");
+            try (DeviceMapper control = DeviceMapper.open()) {
+                result("held.table", String.join(",", control.table(k.value()).stream().map(t -> t.type()).toList()));
+            }
+            String read;
+            try {
+                holder.read(ByteBuffer.allocate(4096), 1 << 20);
+                read = "ok";
+            } catch (IOException e) {
+                read = "failed";
+            }
+            result("held.read", read);
+        }
+        // The kernel removes a deferred device from a work queue once the last opener is gone.
+        for (int i = 0; i < 50 && dm.status(k).isPresent(); i++) {
+            Thread.sleep(100);
+        }
+        result("held.gone", dm.status(k).isEmpty() && !Files.exists(Path.of("/dev/mapper/held512")) ? "gone" : "left");
     }
 
     private void unmountAndClose(MappingName ours) throws IOException, InterruptedException {
