@@ -32,7 +32,10 @@ public final class Errno {
     public static final int ENODATA = 61;
     public static final int EOPNOTSUPP = 95;
     public static final int ETIMEDOUT = 110;
+    public static final int EDQUOT = 122;
     public static final int ENOKEY = 126;
+    public static final int EKEYEXPIRED = 127;
+    public static final int EKEYREVOKED = 128;
     public static final int EKEYREJECTED = 129;
 
     private static final Map<Integer, String> NAMES = Map.ofEntries(
@@ -58,7 +61,10 @@ public final class Errno {
             Map.entry(ENODATA, "ENODATA (no data available)"),
             Map.entry(EOPNOTSUPP, "EOPNOTSUPP (operation not supported)"),
             Map.entry(ETIMEDOUT, "ETIMEDOUT (connection timed out)"),
+            Map.entry(EDQUOT, "EDQUOT (disk quota exceeded)"),
             Map.entry(ENOKEY, "ENOKEY (required key not available)"),
+            Map.entry(EKEYEXPIRED, "EKEYEXPIRED (key has expired)"),
+            Map.entry(EKEYREVOKED, "EKEYREVOKED (key has been revoked)"),
             Map.entry(EKEYREJECTED, "EKEYREJECTED (key was rejected by service)"));
 
     private Errno() {}

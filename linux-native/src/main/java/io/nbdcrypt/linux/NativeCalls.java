@@ -28,13 +28,14 @@ final class NativeCalls {
 
     /**
      * A handle for libc's {@code name} that captures errno (its first parameter is then the
-     * call-state segment), or an explanation of why it could not be bound.
+     * call-state segment), made on first use: each downcall handle spins classes, which a
+     * short command (and a TCG guest) pays for every function a class declares, used or not.
      *
      * @param firstVariadic index of the first variadic argument, or -1 for a fixed-arity function
      */
     static Bound bind(String name, FunctionDescriptor descriptor, int firstVariadic) {
-        return firstVariadic < 0 ? bind(name, descriptor, ERRNO)
-                : bind(name, descriptor, ERRNO, Linker.Option.firstVariadicArg(firstVariadic));
+        return firstVariadic < 0 ? new Bound(name, descriptor, ERRNO)
+                : new Bound(name, descriptor, ERRNO, Linker.Option.firstVariadicArg(firstVariadic));
     }
 
     /**
@@ -44,21 +45,30 @@ final class NativeCalls {
      * call returns. Only for calls that are short: a bounded copy from or to the page cache.
      */
     static Bound bindHeapAccess(String name, FunctionDescriptor descriptor) {
-        return bind(name, descriptor, ERRNO, Linker.Option.critical(true));
+        return new Bound(name, descriptor, ERRNO, Linker.Option.critical(true));
     }
 
-    private static Bound bind(String name, FunctionDescriptor descriptor, Linker.Option... options) {
+    /** Why a function cannot be linked here. */
+    private static final class Reason extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Reason(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private static MethodHandle link(String name, FunctionDescriptor descriptor, Linker.Option[] options) throws Reason {
         if (!Linux.available()) {
-            return new Bound(name, null, Linux.unavailableReason());
+            throw new Reason(Linux.unavailableReason());
         }
         try {
             var symbol = LINKER.defaultLookup().find(name);
             if (symbol.isEmpty()) {
-                return new Bound(name, null, "libc has no " + name + "()");
+                throw new Reason("libc has no " + name + "()");
             }
-            return new Bound(name, LINKER.downcallHandle(symbol.get(), descriptor, options), null);
+            return LINKER.downcallHandle(symbol.get(), descriptor, options);
         } catch (RuntimeException | Error e) {
-            return new Bound(name, null, e.toString());
+            throw new Reason(e.toString());
         }
     }
 
@@ -72,14 +82,39 @@ final class NativeCalls {
         return (int) ERRNO_FIELD.get(state, 0L);
     }
 
-    /** A bound function, or the reason it is not. */
-    record Bound(String name, MethodHandle handle, String unavailableReason) {
-        /** The handle; throws {@link NativeException} (errno 0) when it could not be bound. */
+    /** A libc function, linked on first {@link #require()}; a failure to link is remembered. */
+    static final class Bound {
+        private final String name;
+        private final FunctionDescriptor descriptor;
+        private final Linker.Option[] options;
+        private volatile MethodHandle handle;
+        private volatile String unavailableReason;
+
+        private Bound(String name, FunctionDescriptor descriptor, Linker.Option... options) {
+            this.name = name;
+            this.descriptor = descriptor;
+            this.options = options;
+        }
+
+        /** The handle; throws {@link NativeException} (errno 0) when it cannot be bound here. */
         MethodHandle require() throws NativeException {
-            if (handle == null) {
-                throw new NativeException(name, "", 0, "not available: " + unavailableReason);
+            MethodHandle h = handle;
+            if (h != null) {
+                return h;
             }
-            return handle;
+            synchronized (this) {
+                if (handle == null && unavailableReason == null) {
+                    try {
+                        handle = link(name, descriptor, options);
+                    } catch (Reason r) {
+                        unavailableReason = r.getMessage();
+                    }
+                }
+                if (unavailableReason != null) {
+                    throw new NativeException(name, "", 0, "not available: " + unavailableReason);
+                }
+                return handle;
+            }
         }
     }
 }

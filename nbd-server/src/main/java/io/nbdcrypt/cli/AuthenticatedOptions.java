@@ -9,7 +9,7 @@ import picocli.CommandLine.ParameterException;
 final class AuthenticatedOptions {
     @Option(names = "--authenticated", description = {"Authenticated mode: every sector is AES-256-GCM, checked against a"
             + " hash tree whose root stays in this process's memory, so a host that changes, moves, replays or zeroes"
-            + " sectors gets EIO, never wrong data. About 0.6% of DEVICE holds the tree. NBD only."})
+            + " sectors gets EIO, never wrong data. About 0.6%% of DEVICE holds the tree. NBD only."})
     boolean authenticated;
 
     @Option(names = "--metadata-cache", paramLabel = "SIZE", defaultValue = "auto",

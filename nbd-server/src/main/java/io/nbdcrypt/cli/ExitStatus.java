@@ -1,6 +1,8 @@
 package io.nbdcrypt.cli;
 
 import io.nbdcrypt.block.DeviceInUseException;
+import io.nbdcrypt.kernel.NoNbdClientException;
+import io.nbdcrypt.kernel.dm.DmCryptException;
 import io.nbdcrypt.luks.common.LuksFormatException;
 import io.nbdcrypt.luks.common.NotEnoughMemoryException;
 import io.nbdcrypt.luks.common.WrongPassphraseException;
@@ -35,7 +37,8 @@ final class ExitStatus {
     static final String HELP_FOOTER = "%nExit status, as cryptsetup's: 0 ok; 1 wrong or missing parameters, header refused,"
             + " other failures; 2 no permission or bad passphrase (or not confirmed); 3 out of memory;"
             + " 4 wrong device specified (missing, a directory, refused for provisioning); 5 device busy (in use, locked)"
-            + " or already exists.%n"
+            + " or already exists (also: a dm-crypt name taken or mapping in use); a kernel without the NBD client or"
+            + " dm-crypt is 1, without CAP_SYS_ADMIN 2.%n"
             + "Passphrases come from --key-file (a file, or - for stdin; the whole content is the passphrase)"
             + " or from a prompt without echo on a terminal; never from arguments or the environment.";
 
@@ -56,6 +59,19 @@ final class ExitStatus {
             msg = e.getMessage();
         } else if (e instanceof WrongDeviceException || e instanceof ProvisionRefusedException) {
             code = WRONG_DEVICE;
+            msg = e.getMessage();
+        } else if (e instanceof DmCryptException d) {
+            // As cryptsetup: no CAP_SYS_ADMIN is "no permission", a mapping that is not there a
+            // wrong device, a taken name or a busy device or mapping "busy or exists".
+            code = switch (d.reason()) {
+                case PERMISSION -> BAD_PASSPHRASE;
+                case NO_SUCH_MAPPING, UNSUPPORTED -> WRONG_DEVICE;
+                case NAME_TAKEN, DEVICE_IN_USE, MAPPING_BUSY -> BUSY_OR_EXISTS;
+                default -> WRONG_PARAMETERS;
+            };
+            msg = e.getMessage();
+        } else if (e instanceof NoNbdClientException) {
+            code = WRONG_PARAMETERS;
             msg = e.getMessage();
         } else if (e instanceof DeviceInUseException) {
             code = BUSY_OR_EXISTS;

@@ -66,6 +66,24 @@ public final class KernelNbd {
         return connectIoctl(s, sockets, index);
     }
 
+    /**
+     * Whether this kernel has an NBD client: the netlink family {@code nbd} or a
+     * {@code /dev/nbd*}, after one {@code modprobe nbd} if neither is there. What
+     * {@code provision --backend auto} asks before it picks a backend.
+     */
+    public static boolean hasClient() {
+        try {
+            Optional<NbdNetlink> nl = nbdFamily();
+            if (nl.isPresent()) {
+                nl.get().close();
+                return true;
+            }
+        } catch (IOException e) {
+            // no generic netlink here: only the ioctl devices could still serve
+        }
+        return NbdDevices.anyDevice();
+    }
+
     /** The nbd netlink family, loading the module once if it is missing. */
     private static Optional<NbdNetlink> nbdFamily() throws IOException {
         Optional<NbdNetlink> nl = NbdNetlink.open();

@@ -26,4 +26,13 @@ public interface Backend {
      * @throws IOException when the kernel refuses (device busy, bad size, no permission)
      */
     Attachment attach(UnlockedVolume volume, AttachOptions options) throws IOException;
+
+    /**
+     * Whether the kernel claims the raw device itself when attaching (dm-crypt opens it
+     * exclusively for its table), so the caller must not hold it open with {@code O_EXCL}
+     * during {@link #attach} (a shared lock is fine); the kernel's claim then keeps others out.
+     */
+    default boolean claimsRawDevice() {
+        return false;
+    }
 }

@@ -65,6 +65,20 @@ final class InputChecks {
         return dev;
     }
 
+    /**
+     * {@code exclusive} closed and the device opened again with a shared lock only, for a
+     * backend whose kernel side claims the device itself ({@link Backend#claimsRawDevice()}):
+     * from then on that claim keeps other programs out, and another nbdcrypt still meets the lock.
+     */
+    static FileBlockDevice withoutClaim(Path device, FileBlockDevice exclusive) throws IOException {
+        exclusive.close();
+        try {
+            return FileBlockDevice.open(device, false, DeviceLock.SHARED);
+        } catch (DeviceInUseException e) {
+            throw new ProvisionRefusedException(e.getMessage(), e);
+        }
+    }
+
     /** A mounted device or partition, or one device-mapper holds, named before O_EXCL gives a bare EBUSY. */
     private static void refuseIfBusy(Path device) throws IOException {
         long rdev = (Long) Files.getAttribute(device, "unix:rdev");

@@ -35,13 +35,16 @@ public final class Provisioner {
         return InputChecks.openDevice(device);
     }
 
-    private static Provisioned provision(ProvisionRequest r, FileBlockDevice raw) throws IOException {
+    private static Provisioned provision(ProvisionRequest r, FileBlockDevice exclusive) throws IOException {
         try {
             InputChecks.mountPoint(r.mountPoint());
         } catch (IOException | RuntimeException e) {
-            raw.close();
+            exclusive.close();
             throw e;
         }
+        // dm-crypt's table claims the device itself, which our O_EXCL would make fail.
+        // (withoutClaim closes the exclusive handle; on failure nothing is left open.)
+        FileBlockDevice raw = r.backend().claimsRawDevice() ? InputChecks.withoutClaim(r.device(), exclusive) : exclusive;
         EphemeralVolume volume = null;
         Attachment attachment = null;
         try {

@@ -99,6 +99,11 @@ public final class SegmentValidator {
             }
             enc = CipherSpec.AES_256_GCM;
         } else {
+            if (s.has("integrity")) {   // first: it explains the AEAD cipher that comes with it
+                refused.note(path + ".integrity.type", "is '" + Printable.of(s.path("integrity").path("type").asText())
+                        + "': authenticated (dm-integrity) segments are not supported (nbdcrypt's own: "
+                        + AuthenticatedIntegrity.TYPE + ")");
+            }
             try {
                 enc = CipherSpec.parse(JsonFields.string(s, "encryption", path), path + ".encryption");
             } catch (UnsupportedFeatureException e) {
@@ -138,9 +143,6 @@ public final class SegmentValidator {
             size = OptionalLong.of(v);
         }
         List<String> flags = s.has("flags") ? JsonFields.strings(s, "flags", path) : List.of();
-        if (s.has("integrity") && authenticated.isEmpty()) {
-            refused.note(path + ".integrity", "authenticated (dm-integrity) segments are not supported");
-        }
         refused.throwIfAny();
         if (authenticated.isPresent()) {
             checkAuthenticated(path, offset, size, sectorSize, authenticated.get(), metadataEnd, location);
