@@ -83,14 +83,14 @@ class ServeAuthenticatedTest {
     void serveAuthenticated_badInputs_refusedNamingTheProblem() throws Exception {
         Path img = TestFiles.sparse(dir.resolve("b.img"), 32 << 20);
         String sock = dir.resolve("b.sock").toString();
-        expectRefusal(List.of("serve", img.toString(), "--authenticated", "--socket", sock), 2, "--authenticated needs --ephemeral");
+        expectRefusal(List.of("serve", img.toString(), "--authenticated", "--socket", sock), 1, "--authenticated needs --ephemeral");
         expectRefusal(List.of("serve", img.toString(), "--ephemeral", "--authenticated", "--metadata-cache", "lots", "--socket", sock),
-                2, "--metadata-cache");
+                1, "--metadata-cache");
         expectRefusal(List.of("serve", img.toString(), "--ephemeral", "--authenticated", "--metadata-cache", "4K", "--socket", sock),
-                2, "--metadata-cache: 4K is below the minimum");
+                1, "--metadata-cache: 4K is below the minimum");
         expectRefusal(List.of("serve", img.toString(), "--ephemeral", "--authenticated", "--metadata-cache", "100G", "--socket", sock),
-                2, "--metadata-cache: 100G is more than half of this JVM's");
-        expectRefusal(List.of("serve", img.toString(), "--ephemeral", "--authenticated", "--read-only", "--socket", sock), 2,
+                1, "--metadata-cache: 100G is more than half of this JVM's");
+        expectRefusal(List.of("serve", img.toString(), "--ephemeral", "--authenticated", "--read-only", "--socket", sock), 1,
                 "--read-only");
         Path tiny = TestFiles.sparse(dir.resolve("tiny.img"), 4096);
         var r = ExternalTool.run(NbdcryptProgram.command("serve", tiny.toString(), "--ephemeral", "--authenticated", "--socket", sock),

@@ -60,7 +60,9 @@ public final class ServedImage implements AutoCloseable {
     public static ServedImage start(Path dir, Kind kind, long size, boolean readOnly, boolean allowDiscards,
             UnaryOperator<ServerConfig> tune, long cacheBytes) throws IOException {
         Path image = dir.resolve("disk.img");
-        TestFiles.sparse(image, size);
+        // Every kind exports exactly size bytes: the authenticated one's tree goes after them.
+        AuthenticatedLayout layout = new AuthenticatedLayout(4096, 0, size / 4096, size);
+        TestFiles.sparse(image, kind == Kind.AUTHENTICATED ? size + AuthenticatedLayout.metadataBytes(size / 4096) : size);
         BlockDevice device = FileBlockDevice.open(image, false);
         byte[] key = null;
         XtsCipher xts = null;
@@ -71,7 +73,7 @@ public final class ServedImage implements AutoCloseable {
             device = new EncryptedVolume(device, 0, size, new SectorCipher(xts, 4096, IvRule.dmCrypt(IvMode.PLAIN64, 0)));
         } else if (kind == Kind.AUTHENTICATED) {
             try (SecretBytes volumeKey = SecretBytes.random(64, new SecureRandom())) {
-                device = AuthenticatedVolume.create(device, AuthenticatedLayout.fit(0, size, 4096), volumeKey, cacheBytes,
+                device = AuthenticatedVolume.create(device, layout, volumeKey, cacheBytes,
                         new SecureRandom());
             }
         }
