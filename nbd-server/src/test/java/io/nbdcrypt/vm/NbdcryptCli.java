@@ -88,6 +88,8 @@ final class NbdcryptCli {
         List<String> cmd = new ArrayList<>(io.nbdcrypt.testsupport.JvmFlags.javaCommand());
         Path native_ = Path.of(io.nbdcrypt.testsupport.JvmFlags.argfiles().getFirst().substring(1));
         cmd.add("@" + native_.resolveSibling("daemon.args"));
+        // A JVM that dies in the guest leaves its report where the guest scripts print it from.
+        cmd.add("-XX:ErrorFile=/tmp/hs_err_pid%p.log");
         Path jar = Path.of(System.getProperty("nbdcrypt.jar", "nbd-server/target/nbdcrypt.jar")).toAbsolutePath();
         Path aot = jar.resolveSibling("nbdcrypt.aot");
         if (Files.isRegularFile(aot)) {

@@ -19,7 +19,9 @@ provision_bg() {
   eval "PID_$name=$!"
   i=0
   while ! grep -q '"provisioned"' "/tmp/$name.out" 2>/dev/null; do
-    if ! kill -0 "$(eval echo \$PID_$name)" 2>/dev/null; then cat "/tmp/$name.err"; return 1; fi
+    if ! kill -0 "$(eval echo \$PID_$name)" 2>/dev/null; then
+      cat "/tmp/$name.err" "/tmp/$name.out"; head -c 6000 /tmp/hs_err_pid*.log 2>/dev/null || true; return 1
+    fi
     i=$((i + 1)); [ $i -lt 3000 ] || { echo "provision $name: no line in 300 s"; return 1; }
     sleep 0.1
   done
@@ -136,6 +138,7 @@ bad() {
   echo "RESULT bad.$name.message $(tr ' ' '_' < /tmp/bad.$name.err | tr -d '\n' | cut -c1-400)"
 }
 bad_input() {   # the four run at once: each is a JVM start, slow under TCG
+  nbd_mounts_before=$(grep -c '^/dev/nbd' /proc/mounts || true)   # an earlier failed scenario may have left one
   mkfs.ext4 -q /dev/disk/busy; mkdir -p /mnt/busy; mount -o ro /dev/disk/busy /mnt/busy   # ro: the bytes stay put while mounted
   flock /dev/disk/held sleep 600 & holder=$!
   touch /tmp/afile
@@ -147,7 +150,8 @@ bad_input() {   # the four run at once: each is a JVM start, slow under TCG
   wait "$p1"; wait "$p2"; wait "$p3"; wait "$p4"
   kill "$holder"
   umount /mnt/busy
-  if grep -q '/dev/nbd' /proc/mounts; then echo "RESULT bad.leftover_mount yes"; else echo "RESULT bad.leftover_mount no"; fi
+  if [ "$(grep -c '^/dev/nbd' /proc/mounts || true)" -gt "$nbd_mounts_before" ]; then echo "RESULT bad.leftover_mount yes"
+  else echo "RESULT bad.leftover_mount no"; fi
 }
 
 run_scenario() {
