@@ -2,7 +2,6 @@ package io.nbdcrypt.linux;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -65,19 +64,18 @@ public final class Keyring {
      * @throws NativeException ENOSYS without keyring support, EDQUOT over the key quota, EINVAL for a bad description
      */
     public static int addLogonKey(String description, byte[] payload, int keyring) throws NativeException {
-        String call = "add_key(logon)";
-        try (Arena arena = Arena.ofConfined()) {
+        requireAvailable("add_key(logon)", description);
+        return (int) Syscall.run("add_key(logon)", description, (state, arena) -> {
             MemorySegment key = arena.allocate(Math.max(1, payload.length));
             try {
                 MemorySegment.copy(payload, 0, key, ValueLayout.JAVA_BYTE, 0, payload.length);
-                long serial = syscall(arena, call, description, SYS_ADD_KEY, arena.allocateFrom("logon").address(),
+                return (long) SYSCALL.require().invokeExact(state, SYS_ADD_KEY, arena.allocateFrom("logon").address(),
                         arena.allocateFrom(description, StandardCharsets.US_ASCII).address(), key.address(),
-                        payload.length, keyring);
-                return (int) serial;
+                        (long) payload.length, (long) keyring);
             } finally {
                 key.fill((byte) 0);
             }
-        }
+        });
     }
 
     /**
@@ -85,35 +83,24 @@ public final class Keyring {
      * (and zeroes) its payload now, whoever still links it.
      */
     public static void revoke(int key) throws NativeException {
-        try (Arena arena = Arena.ofConfined()) {
-            syscall(arena, "keyctl(KEYCTL_REVOKE)", "key " + key, SYS_KEYCTL, KEYCTL_REVOKE, key, 0, 0, 0);
-        }
+        keyctl("keyctl(KEYCTL_REVOKE)", key, KEYCTL_REVOKE, 0);
     }
 
     /** {@code keyctl(KEYCTL_UNLINK, key, keyring)}: drops the keyring's link; an unlinked key is destroyed. */
     public static void unlink(int key, int keyring) throws NativeException {
-        try (Arena arena = Arena.ofConfined()) {
-            syscall(arena, "keyctl(KEYCTL_UNLINK)", "key " + key, SYS_KEYCTL, KEYCTL_UNLINK, key, keyring, 0, 0);
-        }
+        keyctl("keyctl(KEYCTL_UNLINK)", key, KEYCTL_UNLINK, keyring);
     }
 
-    private static long syscall(Arena arena, String call, String target, long nr, long a1, long a2, long a3, long a4,
-            long a5) throws NativeException {
+    private static void keyctl(String call, int key, long operation, long arg) throws NativeException {
+        requireAvailable(call, "key " + key);
+        Syscall.run(call, "key " + key, (state, arena) ->
+                (long) SYSCALL.require().invokeExact(state, SYS_KEYCTL, operation, (long) key, arg, 0L, 0L));
+    }
+
+    private static void requireAvailable(String call, String target) throws NativeException {
         String reason = unavailableReason();
         if (reason != null) {
             throw new NativeException(call, target, 0, "not available: " + reason);
-        }
-        try {
-            MemorySegment state = NativeCalls.callState(arena);
-            long rc = (long) SYSCALL.require().invokeExact(state, nr, a1, a2, a3, a4, a5);
-            if (rc < 0) {
-                throw new NativeException(call, target, NativeCalls.errno(state));
-            }
-            return rc;
-        } catch (NativeException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new NativeException(call, target, 0, t.toString());
         }
     }
 }

@@ -162,18 +162,7 @@ public final class Libc {
     public static long lseek(int fd, long offset, int whence, String target) throws NativeException {
         String call = "lseek(" + offset + ", " + (whence == SEEK_DATA ? "SEEK_DATA" : whence == SEEK_HOLE ? "SEEK_HOLE"
                 : String.valueOf(whence)) + ")";
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = NativeCalls.callState(arena);
-            long rc = (long) LSEEK.require().invokeExact(state, fd, offset, whence);
-            if (rc < 0) {
-                throw new NativeException(call, target, NativeCalls.errno(state));
-            }
-            return rc;
-        } catch (NativeException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new NativeException(call, target, 0, t.toString());
-        }
+        return Syscall.run(call, target, (state, arena) -> (long) LSEEK.require().invokeExact(state, fd, offset, whence));
     }
 
     /**
