@@ -24,17 +24,19 @@ for t in fio python3; do command -v "$t" >/dev/null || { echo "missing tool: $t"
 truncate -s "${SIZE_MIB}M" "$work/scratch.img"
 
 # name -> java options
-declare -A OPTS
+declare -A OPTS ENVS
 OPTS[unbounded]="@$here/scripts/jvm/native.args @$here/scripts/jvm/vector.args"
 OPTS[daemon]="${OPTS[unbounded]} @$here/scripts/jvm/daemon.args"
 [ -f "$aot" ] && OPTS[daemon]="${OPTS[daemon]} -XX:AOTCache=$aot"
+ENVS[unbounded]="NBDCRYPT_JVM=unbounded"   # glibc defaults
+ENVS[daemon]="MALLOC_ARENA_MAX=2"   # as ./nbdcrypt sets it for the daemon commands
 
 start() {   # start NAME: serve the scratch image; sets pid, and ready_ms (exec to bound socket)
   local sock="$work/$1.sock" t0
   rm -f "$sock"
   t0=$(date +%s%N)
   # shellcheck disable=SC2086
-  java ${OPTS[$1]} -jar "$jar" serve "$work/scratch.img" --ephemeral --socket "$sock" > "$work/$1.out" 2> "$work/$1.err" &
+  env ${ENVS[$1]} java ${OPTS[$1]} -jar "$jar" serve "$work/scratch.img" --ephemeral --socket "$sock" > "$work/$1.out" 2> "$work/$1.err" &
   pid=$!
   while [ ! -S "$sock" ]; do
     kill -0 "$pid" 2>/dev/null || { log "$1 died: $(tail -3 "$work/$1.err")"; exit 1; }
