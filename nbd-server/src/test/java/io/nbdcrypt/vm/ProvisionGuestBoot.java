@@ -110,7 +110,7 @@ final class ProvisionGuestBoot {
         // vm/init runs the script in the initramfs; the scenarios run in the chroot of the host's /.
         Path script = Files.writeString(dir.resolve("provision-boot.sh"),
                 "mkdir -p /host/tmp/vmtest && cp /vmtest/* /host/tmp/vmtest/ && exec chroot /host /bin/sh /tmp/vmtest/inner.sh\n");
-        GuestRun guest = vm.hostRoot().memMib(2048).disks(disks).file(inner).file(payloadFile).timeoutSeconds(1500)
+        GuestRun guest = vm.hostRoot().memMib(3072).disks(disks).file(inner).file(payloadFile).timeoutSeconds(1500)
                 .run("ProvisionGuestBoot", script);
         ProvisionGuestBoot b = new ProvisionGuestBoot(dir, disks, marker, payload, guest);
         b.writeTimings();
