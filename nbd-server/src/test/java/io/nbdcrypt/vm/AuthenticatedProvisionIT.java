@@ -40,8 +40,8 @@ class AuthenticatedProvisionIT {
         Path disks = Files.createDirectories(dir.resolve("disks"));
         Path scratch = TestFiles.sparse(disks.resolve("auth.img"), DISK);
         Path signal = TestFiles.sparse(disks.resolve("signal.img"), 1 << 20);
-        Path inner = Files.writeString(dir.resolve("inner.sh"), "NBDCRYPT='" + String.join(" ", NbdcryptCli.guestCommand())
-                + "'\n" + resource("auth-provision-guest.sh"));
+        Path inner = Files.writeString(dir.resolve("inner.sh"), NbdcryptCli.guestScriptPrelude()
+                + resource("auth-provision-guest.sh"));
         Path script = Files.writeString(dir.resolve("auth-provision-boot.sh"),
                 "mkdir -p /host/tmp/vmtest && cp /vmtest/* /host/tmp/vmtest/ && exec chroot /host /bin/sh /tmp/vmtest/inner.sh\n");
         AtomicInteger damaged = new AtomicInteger();

@@ -84,6 +84,21 @@ final class NbdcryptCli {
      * (the argfiles of {@code scripts/jvm/} with {@code daemon.args}, the AOT cache when the build
      * made one), by absolute host paths: a guest with the host's / in a chroot runs it as it is.
      */
+    /**
+     * The start of a guest script that runs our jar: {@code NBDCRYPT} (the {@link #guestCommand})
+     * and guest-jvm.sh's {@code nbdcrypt} function, which reruns a JVM that crashed under TCG once
+     * and reports it ({@code report_jvm_crashes}).
+     */
+    static String guestScriptPrelude() throws IOException {
+        try (var in = NbdcryptCli.class.getResourceAsStream("guest-jvm.sh")) {
+            if (in == null) {
+                throw new IOException("test resource guest-jvm.sh missing");
+            }
+            return "NBDCRYPT='" + String.join(" ", guestCommand()) + "'\n"
+                    + new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
     static List<String> guestCommand() {
         List<String> cmd = new ArrayList<>(io.nbdcrypt.testsupport.JvmFlags.javaCommand());
         Path native_ = Path.of(io.nbdcrypt.testsupport.JvmFlags.argfiles().getFirst().substring(1));

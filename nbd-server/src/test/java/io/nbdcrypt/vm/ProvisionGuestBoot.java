@@ -105,8 +105,8 @@ final class ProvisionGuestBoot {
         random.nextBytes(m);
         String marker = "NBDCRYPT-MARKER-" + HexFormat.of().formatHex(m);
         Path payloadFile = Files.write(dir.resolve("payload"), payload);
-        Path inner = Files.writeString(dir.resolve("inner.sh"), "NBDCRYPT='" + String.join(" ", NbdcryptCli.guestCommand())
-                + "'\nMARKER=" + marker + "\n" + resource("provision-guest.sh"));
+        Path inner = Files.writeString(dir.resolve("inner.sh"), NbdcryptCli.guestScriptPrelude()
+                + "MARKER=" + marker + "\n" + resource("provision-guest.sh"));
         // vm/init runs the script in the initramfs; the scenarios run in the chroot of the host's /.
         Path script = Files.writeString(dir.resolve("provision-boot.sh"),
                 "mkdir -p /host/tmp/vmtest && cp /vmtest/* /host/tmp/vmtest/ && exec chroot /host /bin/sh /tmp/vmtest/inner.sh\n");
@@ -122,7 +122,7 @@ final class ProvisionGuestBoot {
         Map<String, String> r = guest.results();
         List<String> lines = new ArrayList<>();
         for (String k : List.of("basic.provision_ms", "cmp.provision_ms", "pa.provision_ms", "pb.provision_ms",
-                "pb.fail_ms")) {
+                "pb.fail_ms", "jvm.crashes")) {
             lines.add(k + " " + r.getOrDefault(k, "n/a"));
         }
         Files.write(GuestVm.logDirectory().resolve("ProvisionGuestBoot.timings.txt"), lines);

@@ -7,7 +7,7 @@
 set -eu
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 mkdir -p /run/cryptsetup /run/lock
-nbdcrypt() { $NBDCRYPT "$@"; }
+# nbdcrypt(): guest-jvm.sh, sourced before this script
 mnt=/run/kata-containers/image
 
 # No journal, so the directory's block is in its place (not only in the journal) once synced.
@@ -67,3 +67,4 @@ echo "RESULT cryptsetup.open.rc $rc"
 echo "RESULT cryptsetup.open.error $(head -c 160 /tmp/open.err | tr ' ' '_')"
 if [ -e /dev/mapper/authx ]; then echo "RESULT cryptsetup.mapped yes"; cryptsetup close authx; else echo "RESULT cryptsetup.mapped no"; fi
 echo "RESULT done yes"
+report_jvm_crashes

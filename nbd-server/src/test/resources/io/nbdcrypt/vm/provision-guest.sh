@@ -7,7 +7,7 @@
 set -eu
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 mkdir -p /run/cryptsetup /run/lock
-nbdcrypt() { $NBDCRYPT "$@"; }
+# nbdcrypt(): guest-jvm.sh, sourced before this script
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 # provision_bg NAME ARGS...: starts `nbdcrypt provision --json ARGS` in the background, waits for
@@ -168,3 +168,4 @@ run_scenario basic basic
 run_scenario cryptsetup cryptsetup_sequence
 run_scenario pair pair
 run_scenario bad bad_input
+report_jvm_crashes

@@ -1,0 +1,25 @@
+# Sourced first by the guest scripts that run our jar with NBDCRYPT (the host's java command
+# line up to the jar's arguments). Under TCG the guest's JVM now and then dies of SIGSEGV in
+# code it has just compiled (about one start in fifteen, never on a host CPU; the report names a
+# JDK method, e.g. ZipFile.zipCoderFor, at its first instruction). Such a run (exit 134 with an
+# hs_err report) is run once more; the crash is never hidden: each one is kept in
+# /tmp/jvm-crashes.txt, and report_jvm_crashes prints them and a count for the host test.
+nbdcrypt() {
+  _rc=0
+  $NBDCRYPT "$@" || _rc=$?
+  if [ "$_rc" = 134 ] && ls /tmp/hs_err_pid*.log > /dev/null 2>&1; then
+    for _f in /tmp/hs_err_pid*.log; do
+      { echo "--- JVM crash in: nbdcrypt $*"; grep -m1 -A1 'SIGSEGV\|SIGILL\|SIGBUS\|Internal Error' "$_f" || true
+        grep -m1 -A1 'Problematic frame' "$_f" || true; } >> /tmp/jvm-crashes.txt
+      mv "$_f" "$_f.seen" 2> /dev/null || true   # a concurrent run may have taken it
+    done
+    _rc=0
+    $NBDCRYPT "$@" || _rc=$?
+  fi
+  return "$_rc"
+}
+report_jvm_crashes() {
+  _n=$(grep -c '^--- JVM crash' /tmp/jvm-crashes.txt 2>/dev/null || true)
+  echo "RESULT jvm.crashes ${_n:-0}"
+  [ ! -s /tmp/jvm-crashes.txt ] || cat /tmp/jvm-crashes.txt
+}
