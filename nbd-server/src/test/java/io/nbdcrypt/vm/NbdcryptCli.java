@@ -105,6 +105,11 @@ final class NbdcryptCli {
         cmd.add("@" + native_.resolveSibling("daemon.args"));
         // A JVM that dies in the guest leaves its report where the guest scripts print it from.
         cmd.add("-XX:ErrorFile=/tmp/hs_err_pid%p.log");
+        // The guest's CPU is QEMU's TCG (AVX2, VAES, AES-NI, no AVX-512): JVMs there died of
+        // SIGSEGV at random points, in compiled code, the interpreter and stubs alike, about one
+        // start in fifteen, never on a host CPU. Without AVX the JIT and the stubs use SSE and
+        // AES-NI only (the tweak mask falls back to its scalar code and says so).
+        cmd.add("-XX:UseAVX=0");
         Path jar = Path.of(System.getProperty("nbdcrypt.jar", "nbd-server/target/nbdcrypt.jar")).toAbsolutePath();
         Path aot = jar.resolveSibling("nbdcrypt.aot");
         if (Files.isRegularFile(aot)) {
