@@ -1,6 +1,6 @@
 package io.nbdcrypt.cli;
 
-import java.io.IOException;
+import io.nbdcrypt.linux.BlockDevices;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -10,10 +10,6 @@ import java.nio.file.Path;
  * specified" (exit 4), said in words that name the path and what it is instead.
  */
 final class DevicePaths {
-    private static final int S_IFMT = 0170000;
-    private static final int S_IFREG = 0100000;
-    private static final int S_IFBLK = 0060000;
-
     private DevicePaths() {}
 
     /**
@@ -30,13 +26,7 @@ final class DevicePaths {
         if (Files.isDirectory(path)) {
             throw new ExitStatus.WrongDeviceException(role + " " + path + " is a directory, not a disk image or block device");
         }
-        int type;
-        try {
-            type = (Integer) Files.getAttribute(path, "unix:mode") & S_IFMT;
-        } catch (IOException | UnsupportedOperationException e) {
-            type = S_IFREG;
-        }
-        if (type != S_IFREG && type != S_IFBLK) {
+        if (!Files.isRegularFile(path) && BlockDevices.numberOf(path).isEmpty()) {
             throw new ExitStatus.WrongDeviceException(role + " " + path + " is neither a disk image nor a block device");
         }
         if (!Files.isReadable(path)) {

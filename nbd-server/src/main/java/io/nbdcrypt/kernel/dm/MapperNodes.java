@@ -1,5 +1,7 @@
 package io.nbdcrypt.kernel.dm;
 
+import io.nbdcrypt.linux.BlockDevices;
+
 import io.nbdcrypt.linux.DeviceNodes;
 import io.nbdcrypt.linux.DeviceNumber;
 import io.nbdcrypt.linux.NativeException;
@@ -63,15 +65,6 @@ final class MapperNodes {
 
     /** The block device number {@code path} is (or links to), if it is a block device. */
     static Optional<DeviceNumber> deviceOf(Path path) {
-        try {
-            var a = Files.readAttributes(path, "unix:mode,rdev");
-            int mode = (Integer) a.get("mode");
-            if ((mode & 0170000) != 0060000) {
-                return Optional.empty();
-            }
-            return Optional.of(DeviceNumber.decode((Long) a.get("rdev")));
-        } catch (IOException | RuntimeException e) {
-            return Optional.empty();
-        }
+        return BlockDevices.numberOf(path);
     }
 }
