@@ -1,5 +1,6 @@
 package io.nbdcrypt.vm;
 
+import io.nbdcrypt.testsupport.Bytes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -184,7 +185,7 @@ class DmCryptBackendIT {
         scenario("ours_writes");
         scenario("nbd");
         byte[] raw = Files.readAllBytes(dir.resolve("disks/v4k.img"));
-        assertEquals(-1, indexOf(raw, marker.getBytes(StandardCharsets.US_ASCII)), "marker text found on the raw disk");
+        assertEquals(-1, Bytes.indexOf(raw, marker.getBytes(StandardCharsets.US_ASCII)), "marker text found on the raw disk");
     }
 
     @Test
@@ -271,9 +272,9 @@ class DmCryptBackendIT {
     /** An ephemeral volume's raw disk after destroy: neither the marker text nor a LUKS header anywhere. */
     private static void assertRawHoldsNothing(String disk) throws IOException {
         byte[] raw = Files.readAllBytes(dir.resolve("disks/" + disk + ".img"));
-        assertEquals(-1, indexOf(raw, marker.getBytes(StandardCharsets.US_ASCII)), disk + ": marker on the raw disk");
-        assertEquals(-1, indexOf(raw, new byte[] {'L', 'U', 'K', 'S', (byte) 0xba, (byte) 0xbe}), disk + ": LUKS magic");
-        assertEquals(-1, indexOf(raw, new byte[] {'S', 'K', 'U', 'L', (byte) 0xba, (byte) 0xbe}), disk + ": LUKS magic");
+        assertEquals(-1, Bytes.indexOf(raw, marker.getBytes(StandardCharsets.US_ASCII)), disk + ": marker on the raw disk");
+        assertEquals(-1, Bytes.indexOf(raw, new byte[] {'L', 'U', 'K', 'S', (byte) 0xba, (byte) 0xbe}), disk + ": LUKS magic");
+        assertEquals(-1, Bytes.indexOf(raw, new byte[] {'S', 'K', 'U', 'L', (byte) 0xba, (byte) 0xbe}), disk + ": LUKS magic");
     }
 
     private static void scenario(String name) {
@@ -318,19 +319,6 @@ class DmCryptBackendIT {
         String json = Cryptsetup.run(List.of("luksDump", "--dump-json-metadata", header.toString())).assertSuccess()
                 .stdoutText();
         assertTrue(json.replace(" ", "").contains("\"iv_tweak\":\"" + tweak + "\""), json);
-    }
-
-    private static int indexOf(byte[] hay, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= hay.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (hay[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 
     private static String random(int bytes) {
