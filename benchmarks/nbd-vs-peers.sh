@@ -10,6 +10,8 @@
 # Servers:
 #   nbdcrypt-plain     nbdcrypt serve --plain on a plaintext image
 #   nbdcrypt-luks2     nbdcrypt serve on a LUKS2 image (aes-xts-plain64, 512-bit key, 4096-byte sectors)
+#   nbdcrypt-luks2-loop  the same with every reply written by the event loop (-Dnbdcrypt.workerWrites=false),
+#                      as before workers wrote large replies themselves: the A/B of that change
 #   nbdcrypt-luks1     nbdcrypt serve on the LUKS1 image (aes-xts-plain64, 512-bit key, 512-byte sectors)
 #   nbdcrypt-auth      nbdcrypt serve --ephemeral --authenticated (AES-256-GCM + hash tree, 4096-byte sectors, default
 #                      64 MiB metadata cache) on an image big enough for SIZE_MIB of data plus its metadata
@@ -76,6 +78,10 @@ start_server() {
     nbdcrypt-luks2|nbdcrypt-luks1)
       local img="$work/${name#nbdcrypt-}.img"
       "$here/nbdcrypt" serve "$img" --key-file "$work/key" --socket "$sock" > "$work/$name.out" 2> "$work/$name.err" &
+      pids+=($!);;
+    nbdcrypt-luks2-loop)
+      JAVA_TOOL_OPTIONS=-Dnbdcrypt.workerWrites=false \
+        "$here/nbdcrypt" serve "$work/luks2.img" --key-file "$work/key" --socket "$sock" > "$work/$name.out" 2> "$work/$name.err" &
       pids+=($!);;
     nbdcrypt-auth)
       "$here/nbdcrypt" serve "$work/auth.img" --ephemeral --authenticated --socket "$sock" > "$work/$name.out" 2> "$work/$name.err" &

@@ -6,6 +6,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -26,6 +27,12 @@ public final class Sockets {
     private static final int F_GETFL = 3;
     private static final int F_SETFL = 4;
     private static final int O_NONBLOCK = 0x800;
+    private static final int F_DUPFD_CLOEXEC = 1030;
+    private static final int EAGAIN = 11;
+    private static final int EINTR = 4;
+    private static final short POLLOUT = 0x4;
+    /** {@code struct iovec}: base pointer and length. */
+    private static final long IOVEC_SIZE = 16;
     /** {@code sizeof(struct sockaddr_un)}: a 2-byte family and a 108-byte path. */
     private static final int SOCKADDR_UN_SIZE = 110;
     private static final int SUN_PATH_MAX = 107;
@@ -43,7 +50,124 @@ public final class Sockets {
     private static final NativeCalls.Bound WRITE =
             NativeCalls.bind("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
 
+    private static final NativeCalls.Bound WRITEV =
+            NativeCalls.bind("writev", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), -1);
+    /** {@code write} straight from a Java array: non-blocking, so it copies at most a socket buffer's worth. */
+    private static final NativeCalls.Bound WRITE_HEAP =
+            NativeCalls.bindHeapAccess("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    /** Most bytes one heap {@code write} offers, in case a descriptor is blocking after all. */
+    private static final int MAX_HEAP_WRITE = 256 << 10;
+    private static final NativeCalls.Bound POLL =
+            NativeCalls.bind("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), -1);
+
     private Sockets() {}
+
+    /**
+     * A second descriptor for the socket {@code fd} names (close-on-exec), which its holder
+     * closes on its own schedule: writing through it stays safe after the first is closed and
+     * its number reused.
+     */
+    public static int duplicate(int fd) throws NativeException {
+        return (int) Syscall.run("fcntl(F_DUPFD_CLOEXEC)", "fd " + fd,
+                (state, arena) -> (int) FCNTL.require().invokeExact(state, fd, F_DUPFD_CLOEXEC, 0));
+    }
+
+    /**
+     * Writes what a non-blocking socket takes now of the buffers' remaining bytes, in order,
+     * advancing their positions; 0 when it takes nothing (EAGAIN, or a signal). Direct buffers go
+     * in one {@code writev}; a buffer backed by a Java array is written from the array itself,
+     * without a copy into native memory (so heap and direct buffers cost the same syscalls, one
+     * per array).
+     */
+    public static long writeAvailable(int fd, ByteBuffer[] buffers) throws NativeException {
+        boolean allDirect = true;
+        for (ByteBuffer b : buffers) {
+            allDirect &= b.isDirect();
+        }
+        if (allDirect) {
+            return writev(fd, buffers);
+        }
+        long total = 0;
+        for (ByteBuffer b : buffers) {
+            if (!b.hasRemaining()) {
+                continue;
+            }
+            int want = b.remaining();
+            long n = b.isDirect() ? writev(fd, new ByteBuffer[] {b}) : writeHeap(fd, b);
+            total += n;
+            if (n < want) {
+                break;
+            }
+        }
+        return total;
+    }
+
+    private static long writev(int fd, ByteBuffer[] buffers) throws NativeException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment iov = arena.allocate(IOVEC_SIZE * buffers.length, 8);
+            for (int i = 0; i < buffers.length; i++) {
+                ByteBuffer b = buffers[i];
+                iov.set(ADDRESS, i * IOVEC_SIZE, MemorySegment.ofBuffer(b));
+                iov.set(JAVA_LONG, i * IOVEC_SIZE + 8, b.remaining());
+            }
+            MemorySegment state = NativeCalls.callState(arena);
+            long n = (long) WRITEV.require().invokeExact(state, fd, iov, buffers.length);
+            long done = written(n, state, "writev", fd);
+            long left = done;
+            for (ByteBuffer b : buffers) {
+                int step = (int) Math.min(left, b.remaining());
+                b.position(b.position() + step);
+                left -= step;
+            }
+            return done;
+        } catch (NativeException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new NativeException("writev", "fd " + fd, 0, t.toString());
+        }
+    }
+
+    private static long writeHeap(int fd, ByteBuffer b) throws NativeException {
+        try (Arena arena = Arena.ofConfined()) {
+            int len = Math.min(b.remaining(), MAX_HEAP_WRITE);
+            MemorySegment src = MemorySegment.ofBuffer(b);
+            MemorySegment state = NativeCalls.callState(arena);
+            long n = written((long) WRITE_HEAP.require().invokeExact(state, fd, src, (long) len), state, "write", fd);
+            b.position(b.position() + (int) n);
+            return n;
+        } catch (NativeException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new NativeException("write", "fd " + fd, 0, t.toString());
+        }
+    }
+
+    /** A write's result: bytes written, 0 for EAGAIN or EINTR; other failures throw. */
+    private static long written(long rc, MemorySegment state, String call, int fd) throws NativeException {
+        if (rc >= 0) {
+            return rc;
+        }
+        int errno = NativeCalls.errno(state);
+        if (errno == EAGAIN || errno == EINTR) {
+            return 0;
+        }
+        throw new NativeException(call, "fd " + fd, errno);
+    }
+
+    /**
+     * Waits up to {@code timeoutMillis} until {@code fd} can take more bytes (or has failed,
+     * which the next write reports); false when the time ran out.
+     */
+    public static boolean awaitWritable(int fd, int timeoutMillis) throws NativeException {
+        long ready = Syscall.run("poll(POLLOUT)", "fd " + fd, (state, arena) -> {
+            MemorySegment pfd = arena.allocate(8, 4);
+            pfd.set(JAVA_INT, 0, fd);
+            pfd.set(JAVA_SHORT, 4, POLLOUT);
+            int rc = (int) POLL.require().invokeExact(state, pfd, 1L, timeoutMillis);
+            return rc < 0 && NativeCalls.errno(state) == EINTR ? 0 : rc;
+        });
+        return ready > 0;
+    }
 
     /** Two connected descriptors of one unix stream socket pair (close-on-exec, blocking). */
     public record Pair(int first, int second) {}

@@ -9,6 +9,7 @@ import io.nbdcrypt.nbd.codec.RequestDecoder;
 import io.nbdcrypt.nbd.handshake.ConnectionLog;
 import io.nbdcrypt.nbd.server.ConnectionSlots.Admission;
 import io.nbdcrypt.nbd.handshake.HandshakeHandler;
+import io.nbdcrypt.nbd.transmission.MemoryBudget;
 import io.nbdcrypt.nbd.transmission.NbdMetrics;
 import io.nbdcrypt.nbd.transmission.Negotiated;
 import io.nbdcrypt.nbd.transmission.TransmissionHandler;
@@ -70,6 +71,8 @@ public final class NbdServer implements AutoCloseable {
     private final EventLoopGroup group;
     private final ExecutorService workers;
     private final NbdMetrics metrics = new NbdMetrics();
+    /** What all connections may hold at once: the daemon's heap and direct memory are small. */
+    private final MemoryBudget budget = MemoryBudget.forThisJvm();
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final List<Channel> listeners = new ArrayList<>();
     private final ConnectionSlots slots;
@@ -238,7 +241,8 @@ public final class NbdServer implements AutoCloseable {
     }
 
     private TransmissionHandler transmissionHandler(Export export, Negotiated negotiated) {
-        return new TransmissionHandler(export, negotiated, workers, config.limits(), metrics);
+        return new TransmissionHandler(export, negotiated, workers, config.limits(), metrics, DuplicatedSocket::open,
+                budget);
     }
 
     private RequestDecoder requestDecoder(Export export) {

@@ -28,6 +28,8 @@ final class CommandExecutor {
     private static final Logger LOG = Logger.getLogger(CommandExecutor.class.getName());
     /** Descriptors in one block status reply: 1 MiB of reply, as qemu-nbd sends at most. */
     static final int MAX_DESCRIPTORS = 1 << 17;
+    /** Larger reads use direct memory: a few of them would take much of the daemon's small heap. */
+    static final int MAX_HEAP_READ = 1 << 20;
 
     /** Descriptors that fit one reply: its variable part (4 + 8 each) may not exceed the maximum payload. */
     static int maxDescriptors(int maxPayload) {
@@ -39,18 +41,25 @@ final class CommandExecutor {
     private final boolean structured;
     private final int maxPayload;
     private final ByteBufAllocator alloc;
+    private final boolean workersWriteLargeReads;
 
     CommandExecutor(Export export, boolean structuredReplies, ByteBufAllocator alloc) {
-        this(export, Negotiated.replies(structuredReplies), FlowLimits.DEFAULT_MAX_PAYLOAD, alloc);
+        this(export, Negotiated.replies(structuredReplies), FlowLimits.DEFAULT_MAX_PAYLOAD, alloc, false);
     }
 
-    /** @param maxPayload the advertised maximum payload, which bounds a block status reply too */
-    CommandExecutor(Export export, Negotiated negotiated, int maxPayload, ByteBufAllocator alloc) {
+    /**
+     * @param maxPayload             the advertised maximum payload, which bounds a block status reply too
+     * @param workersWriteLargeReads the {@link ReplyWriter} writes large read replies from the
+     *                               worker (so they may live in a heap buffer; see {@link #read})
+     */
+    CommandExecutor(Export export, Negotiated negotiated, int maxPayload, ByteBufAllocator alloc,
+            boolean workersWriteLargeReads) {
         this.export = export;
         this.device = export.device();
         this.structured = negotiated.structuredReplies();
         this.maxPayload = maxPayload;
         this.alloc = alloc;
+        this.workersWriteLargeReads = workersWriteLargeReads;
     }
 
     NbdReply execute(NbdRequest r) {
@@ -99,15 +108,17 @@ final class CommandExecutor {
     }
 
     /**
-     * Reads into the direct buffer the reply is sent from: the file reads into it without a copy,
-     * an encrypted volume decrypts it in place (through the cipher's L1-sized bounce array, which
-     * measured as cheap as any alternative: see benchmarks/README.md), and the socket write takes
-     * it as it is. A heap reply buffer would save the bounce but Netty's epoll transport copies
-     * heap buffers into a direct one on the event loop, the busiest thread.
+     * Reads into the buffer the reply is sent from, decrypting it there. A large read its worker
+     * will write to the socket itself ({@link ReplyWriter}), up to 1 MiB, uses a pooled heap buffer: the file
+     * reads into the array, the cipher works on the array in place, and the socket write takes
+     * the array, so the bytes are copied only by the kernel. Any other read uses a direct buffer,
+     * because Netty's epoll transport would copy a heap buffer into a direct one on the event
+     * loop; the cipher then goes through its L1-sized bounce array.
      */
     private NbdReply read(NbdRequest r) throws IOException {
         int len = (int) r.length();
-        ByteBuf buf = alloc.directBuffer(len, len);
+        boolean onHeap = workersWriteLargeReads && len >= ReplyWriter.DIRECT_MIN_BYTES && len <= MAX_HEAP_READ;
+        ByteBuf buf = onHeap ? alloc.heapBuffer(len, len) : alloc.directBuffer(len, len);
         try {
             device.read(r.offset(), buf.nioBuffer(0, len));
             buf.writerIndex(len);

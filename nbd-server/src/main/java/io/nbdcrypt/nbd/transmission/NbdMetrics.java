@@ -17,6 +17,8 @@ public final class NbdMetrics {
     final LongAdder requests = new LongAdder();
     final LongAdder errorReplies = new LongAdder();
     final LongAdder readPauses = new LongAdder();
+    final LongAdder workerWrites = new LongAdder();
+    final LongAdder workerHandOvers = new LongAdder();
     final AtomicLong maxOutstandingBytes = new AtomicLong();
     final AtomicLong maxInFlight = new AtomicLong();
 
@@ -42,6 +44,10 @@ public final class NbdMetrics {
     public long errorReplies() { return errorReplies.sum(); }
     /** Times a connection stopped reading because too much was outstanding. */
     public long readPauses() { return readPauses.sum(); }
+    /** Replies a worker wrote to the socket itself (see {@code ReplyWriter}). */
+    public long workerWrites() { return workerWrites.sum(); }
+    /** Of those, replies whose rest went to the event loop because the client stopped reading. */
+    public long workerHandOvers() { return workerHandOvers.sum(); }
     /** Highest bytes held for one connection (write payloads not yet done plus replies not yet sent). */
     public long maxOutstandingBytes() { return maxOutstandingBytes.get(); }
     /** Highest number of requests one connection had admitted and not yet fully replied to. */

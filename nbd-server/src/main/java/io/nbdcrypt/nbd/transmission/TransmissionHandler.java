@@ -20,7 +20,8 @@ import java.util.logging.Logger;
 /**
  * Serves the transmission phase of one connection: validates each request at the edge, runs it
  * on the shared worker pool (crypto and disk I/O never block the event loop), and writes replies
- * in completion order (the cookie matches them to requests).
+ * in completion order (the cookie matches them to requests); {@link ReplyWriter} puts them on
+ * the socket, large reads from their worker.
  *
  * <p>Bounded buffering. A request is admitted while fewer than {@code maxInFlight} are in
  * flight and the held bytes are below the high-water mark; it is then charged its payload
@@ -28,7 +29,8 @@ import java.util.logging.Logger;
  * cannot be admitted waits in a queue, and the connection stops reading (auto-read off) until
  * the queue is empty and the held bytes fell below the low-water mark. So the server holds at
  * most high-water + one maximum payload + one socket read per connection, and a client that
- * never reads its replies stalls only itself.
+ * never reads its replies stalls only itself. All connections together also stay within the
+ * server's {@link MemoryBudget}; a connection that finds it full waits the same way.
  *
  * <p>All fields are confined to the channel's event loop; workers hand results back with
  * {@code eventLoop().execute}.
@@ -56,40 +58,58 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
     private final Executor workers;
     private final FlowLimits limits;
     private final NbdMetrics metrics;
+    private final DirectSocket.Factory directSockets;
+    private final MemoryBudget budget;
+    /** Left with the budget when it had no room: pump again on this connection's loop. */
+    private final Runnable wakeUp = () -> {
+        try {
+            this.ctx.channel().eventLoop().execute(this::pump);
+        } catch (RejectedExecutionException loopGone) {
+            // the server is being torn down: nothing left to pump
+        }
+    };
     /** Requests, and refusals of unknown or late ones, waiting for an in-flight slot. */
     private final ArrayDeque<Pending> queued = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private CommandExecutor executor;
+    private ReplyWriter writer;
     private int inFlight;
     private long heldBytes;
     private boolean paused;
     private Closing closing = Closing.NO;
-    private boolean flushScheduled;
 
     /** A connection with simple or structured replies and no metadata contexts. */
     public TransmissionHandler(Export export, boolean structuredReplies, Executor workers, FlowLimits limits,
             NbdMetrics metrics) {
-        this(export, Negotiated.replies(structuredReplies), workers, limits, metrics);
+        this(export, Negotiated.replies(structuredReplies), workers, limits, metrics, ch -> null,
+                MemoryBudget.unlimited());
     }
 
     /**
      * @param negotiated what the handshake agreed ({@link Negotiated#SIMPLE} for a socket that
      *                   had none, as the kernel client's)
+     * @param directSockets how workers may write large replies themselves ({@link ReplyWriter});
+     *                      a factory that returns null keeps every reply on the event loop
+     * @param budget        the bytes all of the server's connections may hold together
      */
     public TransmissionHandler(Export export, Negotiated negotiated, Executor workers, FlowLimits limits,
-            NbdMetrics metrics) {
+            NbdMetrics metrics, DirectSocket.Factory directSockets, MemoryBudget budget) {
         this.export = export;
         this.negotiated = negotiated;
         this.structured = negotiated.structuredReplies();
         this.workers = workers;
         this.limits = limits;
         this.metrics = metrics;
+        this.directSockets = directSockets;
+        this.budget = budget;
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        this.executor = new CommandExecutor(export, negotiated, limits.maxPayload(), ctx.alloc());
+        this.writer = new ReplyWriter(ctx, directSockets.open(ctx.channel()), this::sent, metrics);
+        this.executor = new CommandExecutor(export, negotiated, limits.maxPayload(), ctx.alloc(),
+                writer.writesFromWorkers());
     }
 
     @Override
@@ -138,7 +158,11 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
     /** Starts queued requests while there is room, then decides whether to keep reading. */
     private void pump() {
         while (!queued.isEmpty() && inFlight < limits.maxInFlight() && heldBytes < limits.highWaterBytes()) {
-            start(queued.poll());
+            long charge = cost(queued.peek());
+            if (!budget.tryTake(charge, wakeUp)) {
+                break;   // the server's memory is taken: wait for it (reading stops meanwhile)
+            }
+            start(queued.poll(), charge);
         }
         NbdMetrics.raiseTo(metrics.maxInFlight, inFlight);
         NbdMetrics.raiseTo(metrics.maxOutstandingBytes, heldBytes);
@@ -149,8 +173,7 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void start(Pending p) {
-        long charge = cost(p);
+    private void start(Pending p, long charge) {
         inFlight++;
         heldBytes += charge;
         switch (p) {
@@ -176,11 +199,8 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
         try {
             workers.execute(() -> {
                 NbdReply reply = executor.execute(r);
-                try {
-                    ctx.channel().eventLoop().execute(() -> reply(reply, charge));
-                } catch (RejectedExecutionException loopGone) {
-                    reply.release();   // the server is being torn down; nobody to answer
-                }
+                countErrors(reply);
+                writer.writeFromWorker(reply, charge);
             });
         } catch (RejectedExecutionException e) {
             r.release();
@@ -188,28 +208,28 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Writes a reply; its charge and in-flight slot are returned once the bytes left for the socket. */
+    /** On the event loop: a reply decided here. */
     private void reply(NbdReply reply, long charge) {
+        countErrors(reply);
+        writer.writeFromLoop(reply, charge);
+    }
+
+    private void countErrors(NbdReply reply) {
         if (isError(reply)) {
             metrics.errorReplies.increment();
         }
-        ctx.write(reply).addListener(f -> {
-            inFlight--;
-            heldBytes -= charge;
-            if (!f.isSuccess() && ctx.channel().isActive()) {
-                LOG.log(Level.FINE, "writing a reply failed", f.cause());
-                ctx.close();
-            }
-            pump();
-        });
-        // Coalesce flushes: replies finished in the same event-loop turn share one syscall.
-        if (!flushScheduled) {
-            flushScheduled = true;
-            ctx.channel().eventLoop().execute(() -> {
-                flushScheduled = false;
-                ctx.flush();
-            });
+    }
+
+    /** On the event loop: a reply's bytes left for the socket (or never will); its charge and slot come back. */
+    private void sent(long charge, Throwable failure) {
+        inFlight--;
+        heldBytes -= charge;
+        budget.give(charge);
+        if (failure != null && ctx.channel().isActive()) {
+            LOG.log(Level.FINE, "writing a reply failed", failure);
+            ctx.close();
         }
+        pump();
     }
 
     /**
@@ -251,6 +271,7 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = Closing.CLIENT_LEFT;
+        writer.close();
         Pending p;
         while ((p = queued.poll()) != null) {
             if (p instanceof Pending.Run(NbdRequest r)) {

@@ -46,7 +46,7 @@ class CommandExecutorTest {
     private static NbdReply.BlockStatus blockStatus(int flags, int maxPayload) {
         Export export = new Export("", "", new StripedDevice(), false, false);
         CommandExecutor executor = new CommandExecutor(export,
-                new Negotiated(true, Set.of(MetaContext.BASE_ALLOCATION)), maxPayload, UnpooledByteBufAllocator.DEFAULT);
+                new Negotiated(true, Set.of(MetaContext.BASE_ALLOCATION)), maxPayload, UnpooledByteBufAllocator.DEFAULT, false);
         return (NbdReply.BlockStatus) executor.execute(
                 new NbdRequest(new CommandFlags(flags), CommandType.BLOCK_STATUS, 7, 0, 1 << 20, null, false));
     }

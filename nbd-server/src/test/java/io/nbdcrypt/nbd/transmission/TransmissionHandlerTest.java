@@ -99,6 +99,60 @@ class TransmissionHandlerTest {
         assertEquals(hex(SIMPLE + "00000000 0000000000000008"), replies());
     }
 
+    /**
+     * Two connections share a budget that holds one 8 KiB read: the second connection's read
+     * waits (it is not run, and not refused) until the first one's reply has gone out.
+     */
+    @Test
+    void sharedBudgetFull_secondConnectionWaitsThenRuns() {
+        MemoryBudget budget = new MemoryBudget(8192);
+        ArrayDeque<Runnable> otherWorkers = new ArrayDeque<>();
+        EmbeddedChannel a = new EmbeddedChannel(new RequestDecoder(1 << 20), new ReplyEncoder(),
+                new TransmissionHandler(new Export("", "", device, false, false), Negotiated.SIMPLE, workers::add,
+                        FlowLimits.defaults(), new NbdMetrics(), c -> null, budget));
+        EmbeddedChannel b = new EmbeddedChannel(new RequestDecoder(1 << 20), new ReplyEncoder(),
+                new TransmissionHandler(new Export("", "", device, false, false), Negotiated.SIMPLE, otherWorkers::add,
+                        FlowLimits.defaults(), new NbdMetrics(), c -> null, budget));
+        try {
+            a.writeInbound(Unpooled.wrappedBuffer(bytes(request(0, 1, 0, 8192))));
+            b.writeInbound(Unpooled.wrappedBuffer(bytes(request(0, 2, 0, 4096))));
+            assertEquals(1, workers.size(), "the first read did not start");
+            assertEquals(0, otherWorkers.size(), "the second read started although the budget was full");
+            assertNull(b.readOutbound(), "the second read was answered instead of waiting");
+            workers.poll().run();
+            a.runPendingTasks();
+            ByteBuf reply = a.readOutbound();
+            assertNotNull(reply, "the first read was not answered");
+            reply.release();
+            ByteBuf data = a.readOutbound();
+            if (data != null) {
+                data.release();
+            }
+            b.runPendingTasks();
+            assertEquals(1, otherWorkers.size(), "the second read did not start once the budget had room");
+            otherWorkers.poll().run();
+            b.runPendingTasks();
+            ByteBuf second = b.readOutbound();
+            assertNotNull(second, "the second read was never answered");
+            assertEquals(hex(SIMPLE + "00000000 0000000000000002"), Hex.drain(second));
+            assertEquals(4096, drainBytes(b), "the second read's data");
+            assertEquals(0, budget.heldBytes(), "the budget was not given back after both replies");
+        } finally {
+            a.finishAndReleaseAll();
+            b.finishAndReleaseAll();
+        }
+    }
+
+    private static long drainBytes(EmbeddedChannel ch) {
+        long n = 0;
+        ByteBuf b;
+        while ((b = ch.readOutbound()) != null) {
+            n += b.readableBytes();
+            b.release();
+        }
+        return n;
+    }
+
     private static String hex(String s) {
         return s.replace(" ", "");
     }
