@@ -75,6 +75,10 @@ public final class ProvisionCommand implements Callable<Integer> {
             description = "NBD connections (socket pairs). Default: ${DEFAULT-VALUE}.")
     int connections;
 
+    @Option(names = "--no-netlink", description = "nbd: attach with the NBD ioctls even where the kernel has the"
+            + " netlink interface (as nbd-client -nonetlink).")
+    boolean noNetlink;
+
     @Option(names = "--timeout", defaultValue = "30", paramLabel = "SECONDS",
             description = "A request unanswered this long fails. Default: ${DEFAULT-VALUE}.")
     long timeout;
@@ -109,7 +113,7 @@ public final class ProvisionCommand implements Callable<Integer> {
         Optional<Path> attachTo = mapping != null ? Optional.of(Path.of("/dev/mapper", mapping)) : Optional.ofNullable(nbdDevice);
         ProvisionRequest request = new ProvisionRequest(device, mount, fs, mkfs, Optional.ofNullable(header),
                 allowDiscards, choice.backend(), new AttachOptions(attachTo, connections,
-                        Duration.ofSeconds(timeout), Duration.ofSeconds(deadConnectionTimeout)), auth.authenticated, cacheBytes);
+                        Duration.ofSeconds(timeout), Duration.ofSeconds(deadConnectionTimeout), !noNetlink), auth.authenticated, cacheBytes);
         Provisioned p = Provisioner.provision(request);
         PrintStream out = System.out;
         AtomicBoolean reported = new AtomicBoolean();

@@ -40,6 +40,10 @@ final class ServeOptions {
             description = "With --attach: socket pairs to the kernel. Default: ${DEFAULT-VALUE}.")
     int attachConnections;
 
+    @Option(names = "--no-netlink", description = "With --attach: use the NBD ioctls even where the kernel has the"
+            + " netlink interface (as nbd-client -nonetlink).")
+    boolean noNetlink;
+
     /** The in-process attach asked for, or empty. */
     java.util.Optional<io.nbdcrypt.kernel.InProcessAttach.Options> attachOptions() {
         if (attach == null) {
@@ -49,7 +53,7 @@ final class ServeOptions {
                 : java.util.OptionalInt.of(io.nbdcrypt.kernel.NbdDevices.index(Path.of(attach)));
         return java.util.Optional.of(new io.nbdcrypt.kernel.InProcessAttach.Options(index, attachConnections,
                 io.nbdcrypt.kernel.InProcessAttach.Options.DEFAULT_REQUEST_TIMEOUT,
-                io.nbdcrypt.kernel.InProcessAttach.Options.DEFAULT_DEAD_CONNECTION));
+                io.nbdcrypt.kernel.InProcessAttach.Options.DEFAULT_DEAD_CONNECTION, !noNetlink));
     }
 
     @Option(names = "--handshake-timeout", paramLabel = "SECONDS", defaultValue = "5",

@@ -42,8 +42,10 @@ public final class InProcessAttach implements AutoCloseable {
      * @param connections    socket pairs (more than one only helps with several cores)
      * @param requestTimeout a request unanswered this long fails its connection
      * @param deadConnection how long I/O waits for a dead connection before failing
+     * @param netlink        attach through netlink where the kernel has it; false: the ioctls only
      */
-    public record Options(OptionalInt device, int connections, Duration requestTimeout, Duration deadConnection) {
+    public record Options(OptionalInt device, int connections, Duration requestTimeout, Duration deadConnection,
+            boolean netlink) {
         public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
         public static final Duration DEFAULT_DEAD_CONNECTION = Duration.ofSeconds(5);
 
@@ -54,7 +56,7 @@ public final class InProcessAttach implements AutoCloseable {
         }
 
         public static Options defaults() {
-            return new Options(OptionalInt.empty(), 1, DEFAULT_REQUEST_TIMEOUT, DEFAULT_DEAD_CONNECTION);
+            return new Options(OptionalInt.empty(), 1, DEFAULT_REQUEST_TIMEOUT, DEFAULT_DEAD_CONNECTION, true);
         }
     }
 
@@ -75,7 +77,7 @@ public final class InProcessAttach implements AutoCloseable {
             }
             int blockSize = export.device().blockSize();
             KernelNbd.Settings s = new KernelNbd.Settings(export.size(), blockSize, export.transmissionFlags(),
-                    o.requestTimeout(), o.deadConnection(), true);
+                    o.requestTimeout(), o.deadConnection(), true, o.netlink());
             ConnectedDevice dev = KernelNbd.connect(s, kernelEnds, o.device());
             return new InProcessAttach(dev, channels, export.size());
         } catch (IOException | RuntimeException e) {

@@ -39,9 +39,12 @@ public final class KernelNbd {
      * @param deadConnection    how long I/O waits for a dead connection to come back before it fails
      * @param disconnectOnClose the device disconnects when its last opener closes it (netlink
      *                          only; the ioctl attach ends with this process in any case)
+     * @param netlink           use the netlink family where it exists; false: the ioctls only
+     *                          (as {@code nbd-client -nonetlink}, for kernels or policies where
+     *                          generic netlink is unwanted, and to test the fallback)
      */
     public record Settings(long sizeBytes, int blockSize, int serverFlags, Duration requestTimeout,
-            Duration deadConnection, boolean disconnectOnClose) {}
+            Duration deadConnection, boolean disconnectOnClose, boolean netlink) {}
 
     /**
      * Connects {@code sockets} (transmission phase already, one per connection) to
@@ -52,6 +55,10 @@ public final class KernelNbd {
      */
     public static ConnectedDevice connect(Settings s, List<Integer> sockets, OptionalInt index) throws IOException {
         Optional<NbdNetlink> netlink = nbdFamily();
+        if (netlink.isPresent() && !s.netlink()) {
+            netlink.get().close();   // the module is loaded now, so the /dev/nbd* exist
+            netlink = Optional.empty();
+        }
         if (netlink.isPresent()) {
             try (NbdNetlink nl = netlink.get()) {
                 long flags = s.disconnectOnClose() ? NbdNetlink.CFLAG_DISCONNECT_ON_CLOSE : 0;

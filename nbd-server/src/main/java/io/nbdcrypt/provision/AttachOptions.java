@@ -12,8 +12,10 @@ import java.util.Optional;
  * @param connections    NBD connections (socket pairs); other backends ignore it
  * @param requestTimeout NBD: a request unanswered this long fails its connection
  * @param deadConnection NBD: how long I/O waits for a dead connection before it fails
+ * @param netlink        NBD: attach through netlink where the kernel has it; false: the ioctls only
  */
-public record AttachOptions(Optional<Path> device, int connections, Duration requestTimeout, Duration deadConnection) {
+public record AttachOptions(Optional<Path> device, int connections, Duration requestTimeout, Duration deadConnection,
+        boolean netlink) {
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
     public static final Duration DEFAULT_DEAD_CONNECTION = Duration.ofSeconds(5);
 
@@ -28,6 +30,6 @@ public record AttachOptions(Optional<Path> device, int connections, Duration req
 
     /** A free device, one connection, a 30 s request timeout and a 5 s dead-connection timeout. */
     public static AttachOptions defaults() {
-        return new AttachOptions(Optional.empty(), 1, DEFAULT_REQUEST_TIMEOUT, DEFAULT_DEAD_CONNECTION);
+        return new AttachOptions(Optional.empty(), 1, DEFAULT_REQUEST_TIMEOUT, DEFAULT_DEAD_CONNECTION, true);
     }
 }

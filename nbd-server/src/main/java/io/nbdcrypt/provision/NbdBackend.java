@@ -44,7 +44,7 @@ public final class NbdBackend implements Backend {
         }
         try {
             InProcessAttach attached = InProcessAttach.attach(server, export, new InProcessAttach.Options(index,
-                    options.connections(), options.requestTimeout(), options.deadConnection()));
+                    options.connections(), options.requestTimeout(), options.deadConnection(), options.netlink()));
             return new Attached(attached, server);
         } catch (IOException | RuntimeException e) {
             server.close();

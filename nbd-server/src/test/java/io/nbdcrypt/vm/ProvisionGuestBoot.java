@@ -29,6 +29,8 @@ import org.opentest4j.TestAbortedException;
  *       SIGKILL while mounted (I/O must fail, umount -l and detach must complete).</li>
  *   <li>bad: a mounted device, a device another process holds (flock), a too-small disk, a
  *       mount point that is a file: each refused with a message, the disk unchanged.</li>
+ *   <li>ioctl: provision with the NBD ioctls ({@code --no-netlink}) and two connections; write,
+ *       remount, verify; then SIGKILL while mounted ({@link ProvisionIoctlIT}).</li>
  * </ol>
  *
  * After power-off the host reads the raw images ({@link ProvisionIT} and the others judge).
@@ -37,7 +39,7 @@ import org.opentest4j.TestAbortedException;
 final class ProvisionGuestBoot {
     static final long DISK_SIZE = 256L << 20;
     static final int PAYLOAD_KIB = 512;
-    static final List<String> DISKS = List.of("basic", "cmp", "pa", "pb", "busy", "held", "spare");
+    static final List<String> DISKS = List.of("basic", "cmp", "pa", "pb", "busy", "held", "spare", "ioc", "mc");
 
     private static ProvisionGuestBoot booted;
     private static Throwable failed;
@@ -122,7 +124,7 @@ final class ProvisionGuestBoot {
         Map<String, String> r = guest.results();
         List<String> lines = new ArrayList<>();
         for (String k : List.of("basic.provision_ms", "cmp.provision_ms", "pa.provision_ms", "pb.provision_ms",
-                "pb.fail_ms", "jvm.crashes")) {
+                "pb.fail_ms", "ioc.fail_ms", "mc1.write_ms", "mc1.read_ms", "mc2.write_ms", "mc2.read_ms", "jvm.crashes")) {
             lines.add(k + " " + r.getOrDefault(k, "n/a"));
         }
         Files.write(GuestVm.logDirectory().resolve("ProvisionGuestBoot.timings.txt"), lines);

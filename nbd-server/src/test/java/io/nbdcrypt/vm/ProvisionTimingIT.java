@@ -27,4 +27,22 @@ class ProvisionTimingIT {
                 (double) ours / theirs);
         assertTrue(ours > 0 && theirs > 0);
     }
+
+    /**
+     * One against two NBD connections on the same disk (scenario multiconn): both must provision
+     * and move the data; the times are the measurement (printed, and in the timings file).
+     */
+    @Test
+    void oneAndTwoConnections_bothMoveTheData() throws IOException {
+        ProvisionGuestBoot b = ProvisionGuestBoot.get();
+        b.assertScenarioPassed("multiconn");
+        long[] ms = new long[4];
+        String[] keys = {"mc1.write_ms", "mc1.read_ms", "mc2.write_ms", "mc2.read_ms"};
+        for (int i = 0; i < 4; i++) {
+            ms[i] = Long.parseLong(b.result(keys[i]));
+            assertTrue(ms[i] > 0, keys[i]);
+        }
+        System.out.printf("[ProvisionTimingIT] 48 MiB O_DIRECT: 1 connection write %d ms read %d ms;"
+                + " 2 connections write %d ms read %d ms%n", ms[0], ms[1], ms[2], ms[3]);
+    }
 }

@@ -2,7 +2,7 @@
 # and jar over 9p, in a chroot of the host's /), on virtio scratch disks. The host prepends
 # NBDCRYPT (the java command line up to the jar's arguments) and MARKER. Disks: basic, cmp
 # (same size, for the cryptsetup sequence), pa, pb (two at once), busy, held, tiny, spare (bad
-# input). /tmp/vmtest/payload is host-made random data. Lines "RESULT name value" go to the host.
+# input), ioc (the ioctl attach). /tmp/vmtest/payload is host-made random data. Lines "RESULT name value" go to the host.
 # Runs in the chroot (/host of vm/init): the host's coreutils, util-linux, e2fsprogs, cryptsetup.
 set -eu
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
@@ -11,7 +11,9 @@ mkdir -p /run/cryptsetup /run/lock
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 # provision_bg NAME ARGS...: starts `nbdcrypt provision --json ARGS` in the background, waits for
-# its provisioned line; sets PID_NAME, DEV_NAME and prints RESULT NAME.provision_ms.
+# its provisioned line; sets PID_NAME (the background shell, for wait), JVM_NAME (the java process
+# it runs: nbdcrypt is a shell function, so a signal for the server goes there), DEV_NAME and
+# prints RESULT NAME.provision_ms.
 provision_bg() {
   name=$1; shift
   t0=$(now_ms)
@@ -26,6 +28,8 @@ provision_bg() {
     sleep 0.1
   done
   echo "RESULT $name.provision_ms $(( $(now_ms) - t0 ))"
+  _p=$(eval echo \$PID_$name)
+  eval "JVM_$name=$(cat /proc/$_p/task/$_p/children)"
   eval "DEV_$name=$(sed -n 's/.*"device":"\([^"]*\)".*/\1/p' "/tmp/$name.out" | head -1)"
   echo "RESULT $name.device $(eval echo \$DEV_$name)"
 }
@@ -154,6 +158,56 @@ bad_input() {   # the four run at once: each is a JVM start, slow under TCG
   else echo "RESULT bad.leftover_mount no"; fi
 }
 
+# Scenario ioctl: the ioctl attach instead of netlink (--no-netlink, as nbd-client -nonetlink),
+# with two connections: write, unmount + remount with caches dropped, verify; then kill -9 while
+# mounted: NBD_DO_IT ran on one of the dead process's threads, and the device must still fail
+# I/O, let go of the mount and detach.
+ioctl_attach() {
+  provision_bg ioc --device /dev/disk/ioc --mount /run/ioc --no-netlink --connections 2 --timeout 120 \
+    --dead-connection-timeout 2
+  echo "RESULT ioc.backend $(sed -n 's/.*"backend":"\([^"]*\)".*/\1/p' /tmp/ioc.out | head -1 | tr ' ' '_')"
+  fill /run/ioc
+  echo "RESULT ioc.random.written $(sha256sum /run/ioc/random | cut -d' ' -f1)"
+  umount /run/ioc
+  echo 3 > /proc/sys/vm/drop_caches
+  mount -o nodev,nosuid "$DEV_ioc" /run/ioc
+  echo "RESULT ioc.random.read $(sha256sum /run/ioc/random | cut -d' ' -f1)"
+  echo "RESULT ioc.payload.read $(sha256sum /run/ioc/payload | cut -d' ' -f1)"
+  kill -9 "$JVM_ioc"; wait "$PID_ioc" 2>/dev/null || true
+  # When NBD_DO_IT's thread dies the kernel tears the device down to size 0: a read then ends
+  # at once with no data (dd succeeds reading nothing) instead of an I/O error; either way no
+  # block comes back, and the files on the mount can no longer be read.
+  t0=$(now_ms)
+  if dd if="$DEV_ioc" of=/tmp/ioc.after bs=4096 count=1 skip=200 iflag=direct 2>/dev/null; then
+    if [ -s /tmp/ioc.after ]; then echo "RESULT ioc.read_after_kill data"; else echo "RESULT ioc.read_after_kill empty"; fi
+  else
+    echo "RESULT ioc.read_after_kill failed"
+  fi
+  echo "RESULT ioc.fail_ms $(( $(now_ms) - t0 ))"
+  echo "RESULT ioc.size_after_kill $(blockdev --getsize64 "$DEV_ioc" 2>/dev/null || echo none)"
+  echo 3 > /proc/sys/vm/drop_caches
+  if cat /run/ioc/random > /dev/null 2>&1; then echo "RESULT ioc.file_after_kill read"; else echo "RESULT ioc.file_after_kill failed"; fi
+  umount -l /run/ioc
+  nbdcrypt detach "$DEV_ioc" || true
+  i=0; while [ -e "/sys/block/${DEV_ioc#/dev/}/pid" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+  if [ -e "/sys/block/${DEV_ioc#/dev/}/pid" ]; then echo "RESULT ioc.detached no"; else echo "RESULT ioc.detached yes"; fi
+}
+
+# Scenario multiconn: does a second NBD connection help? The same disk provisioned with one and
+# then two connections; each time 48 MiB written and read back with O_DIRECT, 1 MiB requests.
+# Under TCG the guest's CPU is emulated, so only the ratio between the two means anything.
+multiconn() {
+  for c in 1 2; do
+    provision_bg mc$c --device /dev/disk/mc --mount /run/mc --connections $c --timeout 120
+    t0=$(now_ms); dd if=/dev/zero of=/run/mc/big bs=1M count=48 oflag=direct 2>/dev/null; sync
+    echo "RESULT mc$c.write_ms $(( $(now_ms) - t0 ))"
+    t0=$(now_ms); dd if=/run/mc/big of=/dev/null bs=1M iflag=direct 2>/dev/null
+    echo "RESULT mc$c.read_ms $(( $(now_ms) - t0 ))"
+    nbdcrypt destroy --mount /run/mc > /tmp/mc$c.destroy 2>&1 || { cat /tmp/mc$c.destroy /tmp/mc$c.err; return 1; }
+    wait "$(eval echo \$PID_mc$c)" 2>/dev/null || true
+  done
+}
+
 run_scenario() {
   name=$1; shift
   set +e
@@ -168,4 +222,6 @@ run_scenario basic basic
 run_scenario cryptsetup cryptsetup_sequence
 run_scenario pair pair
 run_scenario bad bad_input
+run_scenario ioctl ioctl_attach
+run_scenario multiconn multiconn
 report_jvm_crashes
