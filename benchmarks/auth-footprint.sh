@@ -7,7 +7,7 @@
 #   benchmarks/auth-footprint.sh [WORKDIR]
 #   SIZE=1T RUNTIME=60 CACHE=auto benchmarks/auth-footprint.sh
 #
-# The server runs as ./nbdcrypt runs it: the daemon JVM options (scripts/jvm/daemon.args, a 48 MiB
+# The server runs as ./nbdcrypt runs it: the daemon JVM options (scripts/jvm/daemon.args, a 32 MiB
 # heap), so the run also proves the live set is bounded (it would end in OutOfMemoryError).
 #
 # Needs fio (nbd engine) and about 2 x RUNTIME x (4k write rate) of free disk in WORKDIR.

@@ -14,8 +14,8 @@ final class AuthenticatedOptions {
 
     @Option(names = "--metadata-cache", paramLabel = "SIZE", defaultValue = "auto",
             description = {"With --authenticated: memory for hash-tree nodes (e.g. 8M, 32M; at least 1M, at most half the"
-                    + " Java heap). Default: ${DEFAULT-VALUE}, a third of the heap up to 64M (16M under ./nbdcrypt's 48M heap:"
-                    + " every leaf of about 2.6 GiB of data; bigger volumes read and write back leaves as they go)."})
+                    + " Java heap). Default: ${DEFAULT-VALUE}, a third of the heap up to 64M (about 10M under ./nbdcrypt's 32M heap:"
+                    + " every leaf of about 1.7 GiB of data; bigger volumes read and write back leaves as they go)."})
     String metadataCache;
 
     /**

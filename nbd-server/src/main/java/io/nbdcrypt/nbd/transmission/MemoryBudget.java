@@ -33,7 +33,7 @@ public final class MemoryBudget {
     }
 
     /**
-     * A third of the heap the JVM may use (16 MiB for the daemon), at most 256 MiB: request buffers live on the heap
+     * A third of the heap the JVM may use (about 10 MiB for the daemon), at most 256 MiB: request buffers live on the heap
      * (reads up to 1 MiB) or in direct memory, and the daemon's direct limit is above its heap.
      */
     public static MemoryBudget forThisJvm() {

@@ -73,8 +73,8 @@ public final class AuthenticatedVolume implements BlockDevice {
 
     /**
      * The default bound of the tree-node cache in this JVM: a third of the maximum heap, between
-     * {@link #MIN_CACHE_BYTES} and {@link #MAX_DEFAULT_CACHE_BYTES} (16 MiB under the daemon's
-     * 48 MiB heap: every leaf of about 2.6 GiB of data).
+     * {@link #MIN_CACHE_BYTES} and {@link #MAX_DEFAULT_CACHE_BYTES} (about 10 MiB under the
+     * daemon's 32 MiB heap: every leaf of about 1.7 GiB of data).
      */
     public static long defaultCacheBytes() {
         return Math.clamp(Runtime.getRuntime().maxMemory() / 3, MIN_CACHE_BYTES, MAX_DEFAULT_CACHE_BYTES);
