@@ -1,11 +1,15 @@
 package io.nbdcrypt.vm;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import io.nbdcrypt.luks2.interop.Cryptsetup;
 import io.nbdcrypt.luks2.interop.PythonXts;
+import io.nbdcrypt.testsupport.Bytes;
 import io.nbdcrypt.testsupport.ExternalTool;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -85,6 +89,24 @@ final class HostImages {
             Arrays.fill(key, (byte) 0);
         }
         return out;
+    }
+
+    /**
+     * The raw disk of a volume holds neither {@code marker} in the clear nor a LUKS2 header
+     * magic (primary or secondary) anywhere: what an ephemeral volume, or one whose header is
+     * in a file, must leave for the host to see.
+     */
+    static void assertNoMarkerNoLuksMagic(Path image, String marker) throws IOException {
+        byte[] raw = Files.readAllBytes(image);
+        String name = image.getFileName().toString();
+        assertEquals(-1,
+                Bytes.indexOf(raw, marker.getBytes(StandardCharsets.US_ASCII)),
+                name + ": marker in the clear on the raw disk");
+        for (byte[] magic : List.of(new byte[] {'L', 'U', 'K', 'S', (byte) 0xba, (byte) 0xbe},
+                new byte[] {'S', 'K', 'U', 'L', (byte) 0xba, (byte) 0xbe})) {
+            assertEquals(-1, Bytes.indexOf(raw, magic),
+                    name + ": LUKS magic on the raw disk");
+        }
     }
 
     /**

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,9 +39,7 @@ class ProvisionIoctlIT {
 
     @Test
     void noNetlink_rawDiskHoldsNoHeaderNoPlaintext() throws IOException {
-        byte[] raw = Files.readAllBytes(boot.image("ioc"));
-        assertEquals(-1, ProvisionIT.indexOf(raw, new byte[] {'L', 'U', 'K', 'S', (byte) 0xba, (byte) 0xbe}));
-        assertEquals(-1, ProvisionIT.indexOf(raw, boot.marker.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        HostImages.assertNoMarkerNoLuksMagic(boot.image("ioc"), boot.marker);
         assertEquals(List.of(), HostImages.plaintextBlocksIn(boot.image("ioc"), List.of(boot.payload)));
     }
 

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,8 +41,7 @@ class ProvisionPairIT {
 
     @Test
     void headerFile_rawDiskHoldsNoHeaderNoPlaintext() throws IOException {
-        byte[] raw = Files.readAllBytes(boot.image("pa"));
-        assertEquals(-1, ProvisionIT.indexOf(raw, new byte[] {'L', 'U', 'K', 'S', (byte) 0xba, (byte) 0xbe}));
+        HostImages.assertNoMarkerNoLuksMagic(boot.image("pa"), boot.marker);
         assertEquals(List.of(), HostImages.plaintextBlocksIn(boot.image("pa"), List.of(boot.payload)));
         assertEquals(List.of(), HostImages.plaintextBlocksIn(boot.image("pb"), List.of(boot.payload)));
     }
