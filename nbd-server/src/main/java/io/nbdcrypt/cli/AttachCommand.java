@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -39,9 +40,8 @@ public final class AttachCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "30", paramLabel = "SECONDS", description = "Request timeout. Default: ${DEFAULT-VALUE}.")
     long timeout;
 
-    @Option(names = "--no-netlink", description = "Use the NBD ioctls even where the kernel has the netlink interface"
-            + " (as nbd-client -nonetlink); this process then stays until the device is detached.")
-    boolean noNetlink;
+    @Mixin
+    NetlinkChoice netlink;
 
     @Override
     public Integer call() throws Exception {
@@ -51,7 +51,7 @@ public final class AttachCommand implements Callable<Integer> {
             ClientHandshake.Negotiated n = ClientHandshake.negotiate(fd, exportName, socket.toString());
             int bs = blockSize != null ? blockSize : n.blockSize() >= 512 && n.blockSize() <= 4096 ? n.blockSize() : 4096;
             KernelNbd.Settings s = new KernelNbd.Settings(n.size() / bs * bs, bs, n.flags(), Duration.ofSeconds(timeout),
-                    AttachOptions.DEFAULT_DEAD_CONNECTION, false, !noNetlink);
+                    AttachOptions.DEFAULT_DEAD_CONNECTION, false, netlink.netlink());
             ConnectedDevice dev = KernelNbd.connect(s, java.util.List.of(fd), index);
             // Netlink: the kernel holds the socket now; the device outlives this process. The ioctl
             // attach serves only while NBD_DO_IT runs, so this process stays until it is detached.

@@ -19,6 +19,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -75,9 +76,8 @@ public final class ProvisionCommand implements Callable<Integer> {
             description = "NBD connections (socket pairs). Default: ${DEFAULT-VALUE}.")
     int connections;
 
-    @Option(names = "--no-netlink", description = "nbd: attach with the NBD ioctls even where the kernel has the"
-            + " netlink interface (as nbd-client -nonetlink).")
-    boolean noNetlink;
+    @Mixin
+    NetlinkChoice netlink;
 
     @Option(names = "--timeout", defaultValue = "30", paramLabel = "SECONDS",
             description = "A request unanswered this long fails. Default: ${DEFAULT-VALUE}.")
@@ -113,7 +113,7 @@ public final class ProvisionCommand implements Callable<Integer> {
         Optional<Path> attachTo = mapping != null ? Optional.of(Path.of("/dev/mapper", mapping)) : Optional.ofNullable(nbdDevice);
         ProvisionRequest request = new ProvisionRequest(device, mount, fs, mkfs, Optional.ofNullable(header),
                 allowDiscards, choice.backend(), new AttachOptions(attachTo, connections,
-                        Duration.ofSeconds(timeout), Duration.ofSeconds(deadConnectionTimeout), !noNetlink), auth.authenticated, cacheBytes);
+                        Duration.ofSeconds(timeout), Duration.ofSeconds(deadConnectionTimeout), netlink.netlink()), auth.authenticated, cacheBytes);
         Provisioned p = Provisioner.provision(request);
         PrintStream out = System.out;
         AtomicBoolean reported = new AtomicBoolean();

@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Where and how to serve: options shared by {@code serve} and {@code demo}. */
@@ -40,9 +41,8 @@ final class ServeOptions {
             description = "With --attach: socket pairs to the kernel. Default: ${DEFAULT-VALUE}.")
     int attachConnections;
 
-    @Option(names = "--no-netlink", description = "With --attach: use the NBD ioctls even where the kernel has the"
-            + " netlink interface (as nbd-client -nonetlink).")
-    boolean noNetlink;
+    @Mixin
+    NetlinkChoice netlink;
 
     /** The in-process attach asked for, or empty. */
     java.util.Optional<io.nbdcrypt.kernel.InProcessAttach.Options> attachOptions() {
@@ -53,7 +53,7 @@ final class ServeOptions {
                 : java.util.OptionalInt.of(io.nbdcrypt.kernel.NbdDevices.index(Path.of(attach)));
         return java.util.Optional.of(new io.nbdcrypt.kernel.InProcessAttach.Options(index, attachConnections,
                 io.nbdcrypt.kernel.InProcessAttach.Options.DEFAULT_REQUEST_TIMEOUT,
-                io.nbdcrypt.kernel.InProcessAttach.Options.DEFAULT_DEAD_CONNECTION, !noNetlink));
+                io.nbdcrypt.kernel.InProcessAttach.Options.DEFAULT_DEAD_CONNECTION, netlink.netlink()));
     }
 
     @Option(names = "--handshake-timeout", paramLabel = "SECONDS", defaultValue = "5",
