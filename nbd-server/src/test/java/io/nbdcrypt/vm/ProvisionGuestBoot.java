@@ -31,6 +31,8 @@ import org.opentest4j.TestAbortedException;
  *       mount point that is a file: each refused with a message, the disk unchanged.</li>
  *   <li>ioctl: provision with the NBD ioctls ({@code --no-netlink}) and two connections; write,
  *       remount, verify; then SIGKILL while mounted ({@link ProvisionIoctlIT}).</li>
+ *   <li>multiconn: the same disk with one and then two connections, 48 MiB written and read
+ *       back with O_DIRECT, timed and checked ({@link ProvisionTimingIT}).</li>
  * </ol>
  *
  * After power-off the host reads the raw images ({@link ProvisionIT} and the others judge).

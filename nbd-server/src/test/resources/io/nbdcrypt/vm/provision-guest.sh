@@ -197,12 +197,16 @@ ioctl_attach() {
 # then two connections; each time 48 MiB written and read back with O_DIRECT, 1 MiB requests.
 # Under TCG the guest's CPU is emulated, so only the ratio between the two means anything.
 multiconn() {
+  head -c 48M /dev/urandom > /tmp/mc.data
+  echo "RESULT mc.data $(sha256sum /tmp/mc.data | cut -d' ' -f1)"
   for c in 1 2; do
     provision_bg mc$c --device /dev/disk/mc --mount /run/mc --connections $c --timeout 120
-    t0=$(now_ms); dd if=/dev/zero of=/run/mc/big bs=1M count=48 oflag=direct 2>/dev/null; sync
+    t0=$(now_ms); dd if=/tmp/mc.data of=/run/mc/big bs=1M oflag=direct 2>/dev/null; sync
     echo "RESULT mc$c.write_ms $(( $(now_ms) - t0 ))"
     t0=$(now_ms); dd if=/run/mc/big of=/dev/null bs=1M iflag=direct 2>/dev/null
     echo "RESULT mc$c.read_ms $(( $(now_ms) - t0 ))"
+    # Untimed: what comes back through the device (O_DIRECT again, past the page cache).
+    echo "RESULT mc$c.read_sha $(dd if=/run/mc/big bs=1M iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1)"
     nbdcrypt destroy --mount /run/mc > /tmp/mc$c.destroy 2>&1 || { cat /tmp/mc$c.destroy /tmp/mc$c.err; return 1; }
     wait "$(eval echo \$PID_mc$c)" 2>/dev/null || true
   done
