@@ -5,7 +5,8 @@
 #   benchmarks/nbd-vs-peers.sh [WORKDIR]      (default WORKDIR: a fresh dir under /tmp)
 #   RUNTIME=10 SIZE_MIB=1024 benchmarks/nbd-vs-peers.sh
 #
-# Workloads (each time-based, RUNTIME seconds, after a short warm-up per server):
+# Workloads (each time-based, RUNTIME seconds, after a warm-up per server that runs each of them
+# for WARMUP seconds, default 4):
 #   seq write 1 MiB QD16 | seq read 1 MiB QD16 | 4k randread QD32 | 4k randwrite QD32
 # Servers:
 #   nbdcrypt-plain     nbdcrypt serve --plain on a plaintext image
@@ -22,6 +23,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 RUNTIME=${RUNTIME:-10}
+WARMUP=${WARMUP:-4}
 SIZE_MIB=${SIZE_MIB:-1024}
 work=${1:-$(mktemp -d /tmp/nbd-bench.XXXXXX)}
 mkdir -p "$work"
@@ -141,11 +143,17 @@ for s in "${servers[@]}"; do
     stop_server
     continue
   fi
-  log "$s: warm-up"
-  run_fio warm randrw 64k 16 3 > /dev/null
   # Every block written once, so the reads below read data on every server (not holes or
   # never-written sectors, which cost nothing) however far the timed write gets on a busy machine.
   fio --name=fill --ioengine=nbd --uri="$uri" --rw=write --bs=1M --iodepth=16 --size="${SIZE_MIB}m" >/dev/null 2>&1
+  # Steady state: each measured job once before any is timed. The JVM's JIT compiles (and,
+  # when the next job takes other paths, recompiles) for several seconds on the same 2 cores
+  # as fio: PrintCompilation showed C2 busy 5-10 s into a job the warm-up had not run.
+  log "$s: warm-up, ${WARMUP}s per job"
+  run_fio warm-sw write 1M 16 "$WARMUP" > /dev/null
+  run_fio warm-sr read 1M 16 "$WARMUP" > /dev/null
+  run_fio warm-rr randread 4k 32 "$WARMUP" > /dev/null
+  run_fio warm-rw randwrite 4k 32 "$WARMUP" > /dev/null
   read -r sw _ csw < <(run_fio seqwrite write 1M 16 "$RUNTIME")
   read -r sr _ csr < <(run_fio seqread read 1M 16 "$RUNTIME")
   read -r _ rr crr < <(run_fio randread randread 4k 32 "$RUNTIME")
