@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.UnpooledHeapByteBuf;
 
+import java.lang.ref.SoftReference;
 import java.util.ArrayDeque;
 
 /**
@@ -16,9 +17,16 @@ import java.util.ArrayDeque;
  * as it is empty and allocates a new one for the next burst. Under 1 MiB QD16 I/O that churn
  * was three quarters of all heap allocation and drove a full GC every 0.2 s (153 full GCs of
  * ~30 ms in 34 s of sequential reads, {@code -Xlog:gc}). Arrays kept here are sized in powers
- * of two and capped in total at {@code retainBytes} (the server's {@link MemoryBudget}, which
- * already bounds what requests hold at once), and {@link #trim()} lets go of those that sat
- * unused for a whole period, so an idle daemon shrinks back.
+ * of two, and all of them together, in use or free, are kept only up to {@code retainBytes}
+ * (the server's {@link MemoryBudget}, which already bounds what requests hold at once: so the
+ * heap holds no more buffer arrays than it did at the peak before); an array released while
+ * more than that is out is dropped. {@link #trim()} lets go of those that sat unused for a whole
+ * period, so an idle daemon shrinks back.
+ *
+ * <p>A free array is held through a {@link SoftReference}: the collector clears those before it
+ * would throw {@link OutOfMemoryError}, so arrays kept for the next request never take the heap
+ * from what is live (the authenticated mode's node cache shares the daemon's 32 MiB; held
+ * strongly, the kept arrays pushed it out of memory).
  */
 public final class RetainingHeapAllocator implements ByteBufAllocator {
     public static final int MIN_RETAINED = 64 << 10;
@@ -28,11 +36,17 @@ public final class RetainingHeapAllocator implements ByteBufAllocator {
 
     private final ByteBufAllocator delegate;
     private final long retainBytes;
-    /** Free arrays per size class (class c holds arrays of MIN_RETAINED << c bytes); guarded by this. */
-    private final ArrayDeque<byte[]>[] free;
+    /**
+     * Free arrays per size class (class c holds arrays of MIN_RETAINED << c bytes), each held
+     * softly (the collector may have cleared it); guarded by this.
+     */
+    private final ArrayDeque<SoftReference<byte[]>>[] free;
     /** Per class, the fewest arrays that were free at any moment since the last trim. */
     private final int[] fewestFree;
+    /** Bytes of the free arrays (a cleared one counts until it is polled). */
     private long retained;
+    /** Bytes of every array this allocator keeps track of: handed out and not dropped, or free. */
+    private long live;
 
     @SuppressWarnings("unchecked")
     public RetainingHeapAllocator(ByteBufAllocator delegate, long retainBytes) {
@@ -65,27 +79,39 @@ public final class RetainingHeapAllocator implements ByteBufAllocator {
         for (int c = 0; c < CLASSES; c++) {
             for (int i = 0; i < fewestFree[c]; i++) {
                 free[c].poll();
-                retained -= classBytes(c);
+                forget(c);
             }
             fewestFree[c] = free[c].size();
         }
     }
 
     private synchronized byte[] take(int c) {
-        byte[] a = free[c].poll();
-        if (a == null) {
-            return new byte[classBytes(c)];
+        for (SoftReference<byte[]> kept; (kept = free[c].poll()) != null; ) {
+            byte[] a = kept.get();
+            fewestFree[c] = Math.min(fewestFree[c], free[c].size());
+            if (a != null) {
+                retained -= a.length;
+                return a;
+            }
+            forget(c);   // the collector needed it
         }
-        retained -= a.length;
-        fewestFree[c] = Math.min(fewestFree[c], free[c].size());
-        return a;
+        live += classBytes(c);
+        return new byte[classBytes(c)];
     }
 
     private synchronized void giveBack(byte[] a) {
-        if (retained + a.length <= retainBytes) {
-            free[sizeClass(a.length)].push(a);
+        if (live <= retainBytes) {
+            free[sizeClass(a.length)].push(new SoftReference<>(a));
             retained += a.length;
+        } else {
+            live -= a.length;
         }
+    }
+
+    /** A free array of class c is no longer kept (trimmed, or cleared by the collector). */
+    private void forget(int c) {
+        retained -= classBytes(c);
+        live -= classBytes(c);
     }
 
     private static int sizeClass(int bytes) {

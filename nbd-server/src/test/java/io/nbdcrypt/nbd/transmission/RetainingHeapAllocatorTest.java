@@ -10,6 +10,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class RetainingHeapAllocatorTest {
@@ -71,6 +75,22 @@ class RetainingHeapAllocatorTest {
     }
 
     @Test
+    void arraysInUseCountAgainstTheCap() {
+        // The heap must not hold free arrays on top of a full budget of arrays in use (the
+        // authenticated mode's node cache shares the daemon's heap).
+        RetainingHeapAllocator alloc = new RetainingHeapAllocator(UnpooledByteBufAllocator.DEFAULT, 2L * MIB);
+        ByteBuf a = alloc.heapBuffer(MIB, MIB);
+        ByteBuf b = alloc.heapBuffer(MIB, MIB);
+        ByteBuf c = alloc.heapBuffer(MIB, MIB);
+        c.release();                       // 3 MiB were out: dropped
+        assertEquals(0, alloc.retainedBytes());
+        b.release();                       // 2 MiB out, itself included: kept
+        assertEquals(MIB, alloc.retainedBytes());
+        a.release();
+        assertEquals(2L * MIB, alloc.retainedBytes());
+    }
+
+    @Test
     void trimLetsGoOfArraysUnusedForAWholePeriodOnly() {
         RetainingHeapAllocator alloc = new RetainingHeapAllocator(UnpooledByteBufAllocator.DEFAULT, 8L * MIB);
         ByteBuf a = alloc.heapBuffer(MIB, MIB);
@@ -104,5 +124,40 @@ class RetainingHeapAllocatorTest {
         direct.release();
         huge.release();
         assertEquals(0, alloc.retainedBytes());
+    }
+
+    @Test
+    void freeArraysGiveWayBeforeTheHeapRunsOut() throws Exception {
+        // In a JVM with the daemon's 32 MiB heap: 20 MiB of free arrays kept, then 24 MiB of
+        // other live data (what the node cache is in the authenticated mode) must still fit.
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        Process p = new ProcessBuilder(java, "-Xmx32m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+                UnderPressure.class.getName()).redirectErrorStream(true).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "child JVM did not finish");
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.contains("kept " + 20L * MIB + "\n"), out);   // the arrays were kept to begin with
+        assertTrue(out.contains("live data fit"), out);
+    }
+
+    /** The child JVM of {@link #freeArraysGiveWayBeforeTheHeapRunsOut}. */
+    static final class UnderPressure {
+        public static void main(String[] args) {
+            RetainingHeapAllocator alloc = new RetainingHeapAllocator(UnpooledByteBufAllocator.DEFAULT, 64L * MIB);
+            List<ByteBuf> out = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                out.add(alloc.heapBuffer(MIB, MIB));
+            }
+            out.forEach(ByteBuf::release);
+            System.out.println("kept " + alloc.retainedBytes());
+            List<byte[]> live = new ArrayList<>();
+            for (int i = 0; i < 24; i++) {
+                live.add(new byte[MIB]);
+            }
+            System.out.println("live data fit: " + live.size() + " MiB");
+            // Arrays the collector took are made anew, and the books stay right.
+            ByteBuf again = alloc.heapBuffer(MIB, MIB);
+            again.release();
+        }
     }
 }
