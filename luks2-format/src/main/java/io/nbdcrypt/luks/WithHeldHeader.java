@@ -60,6 +60,11 @@ final class WithHeldHeader implements BlockDevice {
     }
 
     @Override
+    public long heapBytesKept() {
+        return data.heapBytesKept();
+    }
+
+    @Override
     public void flush() throws IOException {
         data.flush();
     }

@@ -25,6 +25,7 @@ final class UnownedDevice implements BlockDevice {
     @Override public void write(long offset, ByteBuffer src) throws IOException { owned.write(offset, src); }
     @Override public void writeConsuming(long offset, ByteBuffer src) throws IOException { owned.writeConsuming(offset, src); }
     @Override public boolean prefersHeapWrites() { return owned.prefersHeapWrites(); }
+    @Override public long heapBytesKept() { return owned.heapBytesKept(); }
     @Override public void flush() throws IOException { owned.flush(); }
     @Override public void trim(long offset, long length) throws IOException { owned.trim(offset, length); }
 

@@ -54,6 +54,15 @@ public interface BlockDevice extends Closeable {
         return false;
     }
 
+    /**
+     * The most heap this device keeps for itself while it is open (a cache), so that a server
+     * leaves it out of what requests may hold at once. 0 (the default) for a device with no
+     * cache of its own.
+     */
+    default long heapBytesKept() {
+        return 0;
+    }
+
     /** Makes every completed write durable. */
     void flush() throws IOException;
 

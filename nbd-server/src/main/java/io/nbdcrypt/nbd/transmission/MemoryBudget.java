@@ -37,7 +37,24 @@ public final class MemoryBudget {
      * (reads up to 1 MiB) or in direct memory, and the daemon's direct limit is above its heap.
      */
     public static MemoryBudget forThisJvm() {
-        return new MemoryBudget(Math.min(Runtime.getRuntime().maxMemory() / 3, 256L << 20));
+        return forThisJvm(0);
+    }
+
+    /**
+     * As {@link #forThisJvm()} when the exported devices keep nothing on the heap; when they
+     * keep {@code keptByDevices} (the authenticated mode's node cache, a third of the heap by
+     * default), a quarter of what they leave, at least 1 MiB. With both at a third, the daemon's
+     * 32 MiB heap ran out under 1 MiB writes at queue depth 16: 11 MiB of payloads, a full
+     * 10 MiB cache and the rest (classes' data, Netty's 4 MiB heap chunk) left the serial
+     * collector no room.
+     */
+    public static MemoryBudget forThisJvm(long keptByDevices) {
+        return forHeap(Runtime.getRuntime().maxMemory(), keptByDevices);
+    }
+
+    static MemoryBudget forHeap(long heap, long keptByDevices) {
+        long share = keptByDevices <= 0 ? heap / 3 : Math.max(1L << 20, (heap - keptByDevices) / 4);
+        return new MemoryBudget(Math.min(share, 256L << 20));
     }
 
     public long limitBytes() {

@@ -85,6 +85,12 @@ public final class AuthenticatedVolume implements BlockDevice {
         return Runtime.getRuntime().maxMemory() / 2;
     }
 
+    /** The tree-node cache's bound. */
+    @Override
+    public long heapBytesKept() {
+        return cacheBytes;
+    }
+
     private AuthenticatedVolume(BlockDevice backing, AuthenticatedLayout layout, SessionKeys keys, long cacheBytes) {
         this.backing = backing;
         this.layout = layout;
