@@ -54,7 +54,14 @@ final class Reports {
         return o.path("ok").asBoolean() ? s : s + "; FAILED: " + o.path("errors");
     }
 
+    /** A report line from another nbdcrypt process, which must be a JSON object. */
     static ObjectNode parse(String json) throws java.io.IOException {
-        return (ObjectNode) JSON.readTree(json);
+        if (json.isBlank()) {
+            throw new java.io.IOException("the provision process closed the control socket without a report (did it exit or die?)");
+        }
+        if (!(JSON.readTree(json) instanceof ObjectNode o)) {
+            throw new java.io.IOException("the provision process answered with something other than a report: " + json);
+        }
+        return o;
     }
 }

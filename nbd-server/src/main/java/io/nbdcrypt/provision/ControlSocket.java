@@ -25,6 +25,7 @@ public final class ControlSocket implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ControlSocket.class.getName());
     public static final Path DIRECTORY = Path.of("/run/nbdcrypt");
     static final String DESTROY = "destroy";
+    static final long REPLY_WAIT_MILLIS = 10_000;
 
     private final Path path;
     private final ServerSocketChannel server;
@@ -80,8 +81,15 @@ public final class ControlSocket implements AutoCloseable {
         while (server.isOpen()) {
             try (SocketChannel ch = server.accept()) {
                 String request = readLine(Channels.newInputStream(ch));
-                String reply = DESTROY.equals(request) ? onDestroy.apply(request)
-                        : "{\"error\":\"unknown request; only 'destroy' is understood\"}";
+                String reply;
+                try {
+                    reply = DESTROY.equals(request) ? onDestroy.apply(request)
+                            : "{\"error\":\"unknown request; only 'destroy' is understood\"}";
+                } catch (RuntimeException e) {
+                    // The client still gets a line, and this thread stays to answer the next one.
+                    LOG.warning(() -> "control socket " + path + ": destroy failed: " + e);
+                    reply = "{\"ok\":false,\"errors\":[" + quoted("destroy failed: " + e) + "]}";
+                }
                 Channels.newOutputStream(ch).write((reply + "\n").getBytes(StandardCharsets.UTF_8));
             } catch (IOException e) {
                 if (server.isOpen()) {
@@ -102,9 +110,25 @@ public final class ControlSocket implements AutoCloseable {
         return b.toString();
     }
 
+    private static String quoted(String s) {
+        return '"' + s.replace("\\", "\\\\").replace("\"", "\\\"").replaceAll("[\\x00-\\x1f]", " ") + '"';
+    }
+
+    /**
+     * Stops listening, and returns once a request being answered has its reply written (up to
+     * {@link #REPLY_WAIT_MILLIS}): the provision process exits right after, and a JVM that halts
+     * first leaves {@code nbdcrypt destroy} an empty reply (seen under TCG in the guest tests).
+     */
     @Override
     public void close() throws IOException {
         server.close();
         Files.deleteIfExists(path);
+        if (Thread.currentThread() != acceptor) {
+            try {
+                acceptor.join(REPLY_WAIT_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 }
