@@ -8,15 +8,25 @@ nbdcrypt() {
   _rc=0
   $NBDCRYPT "$@" || _rc=$?
   if [ "$_rc" = 134 ] && ls /tmp/hs_err_pid*.log > /dev/null 2>&1; then
-    for _f in /tmp/hs_err_pid*.log; do
-      { echo "--- JVM crash in: nbdcrypt $*"; grep -m1 -A1 'SIGSEGV\|SIGILL\|SIGBUS\|Internal Error' "$_f" || true
-        grep -m1 -A1 'Problematic frame' "$_f" || true; } >> /tmp/jvm-crashes.txt
-      mv "$_f" "$_f.seen" 2> /dev/null || true   # a concurrent run may have taken it
-    done
+    record_jvm_crashes "nbdcrypt $*"
     _rc=0
     $NBDCRYPT "$@" || _rc=$?
   fi
   return "$_rc"
+}
+# record_jvm_crashes WHAT: the new hs_err reports go to /tmp/jvm-crashes.txt, each once.
+record_jvm_crashes() {
+  for _f in /tmp/hs_err_pid*.log; do
+    [ -f "$_f" ] || continue
+    { echo "--- JVM crash in: $1"; grep -m1 -A1 'SIGSEGV\|SIGILL\|SIGBUS\|Internal Error' "$_f" || true
+      grep -m1 -A1 'Problematic frame' "$_f" || true
+      grep -m1 -A1 '^Current thread' "$_f" || true; grep -m1 '^siginfo' "$_f" || true; } >> /tmp/jvm-crashes.txt
+    mv "$_f" "$_f.seen" 2> /dev/null || true   # a concurrent run may have taken it
+  done
+}
+# jvm_reports: how many hs_err reports JVMs have left so far, recorded or not.
+jvm_reports() {
+  ls /tmp/hs_err_pid*.log /tmp/hs_err_pid*.log.seen 2> /dev/null | wc -l
 }
 report_jvm_crashes() {
   _n=$(grep -c '^--- JVM crash' /tmp/jvm-crashes.txt 2>/dev/null || true)
