@@ -32,13 +32,16 @@ public final class XtsCipher implements SectorTransform {
     private final RawAesKey tweakKey;
     private final int keyBytes;
     private final Supplier<TweakMask> masks;
+    private final BlockDecryption decryption;
     private final WorkerPool<XtsWorker> pool;
 
-    private XtsCipher(RawAesKey dataKey, RawAesKey tweakKey, int keyBytes, Supplier<TweakMask> masks) {
+    private XtsCipher(RawAesKey dataKey, RawAesKey tweakKey, int keyBytes, Supplier<TweakMask> masks,
+            BlockDecryption decryption) {
         this.dataKey = dataKey;
         this.tweakKey = tweakKey;
         this.keyBytes = keyBytes;
         this.masks = masks;
+        this.decryption = decryption;
         this.pool = new WorkerPool<>("XtsCipher", this::newWorker, this::retire);
     }
 
@@ -53,6 +56,11 @@ public final class XtsCipher implements SectorTransform {
 
     /** {@link #create(SecretBytes)} with a chosen {@link TweakMask} implementation (tests compare both). */
     static XtsCipher create(SecretBytes key, Supplier<TweakMask> masks) {
+        return create(key, masks, BlockDecryption.forThisJvm());
+    }
+
+    /** ... and a chosen {@link BlockDecryption} (tests run both on any CPU). */
+    static XtsCipher create(SecretBytes key, Supplier<TweakMask> masks, BlockDecryption decryption) {
         int len = key.length();
         if (len != 32 && len != 64) {
             throw new IllegalArgumentException("XTS key must be 32 or 64 bytes (XTS-AES-128/256), got " + len);
@@ -63,7 +71,8 @@ public final class XtsCipher implements SectorTransform {
             if (halvesEqual(raw, half)) {
                 throw new IllegalArgumentException("XTS key halves K1 and K2 are equal (refused by IEEE 1619 / FIPS 140)");
             }
-            XtsCipher c = new XtsCipher(new RawAesKey(raw, 0, half), new RawAesKey(raw, half, half), len, masks);
+            XtsCipher c = new XtsCipher(new RawAesKey(raw, 0, half), new RawAesKey(raw, half, half), len, masks,
+                    decryption);
             try {
                 c.pool.release(c.newWorker()); // fail now, not on first use, if AES is unavailable
             } catch (RuntimeException e) {
@@ -195,7 +204,7 @@ public final class XtsCipher implements SectorTransform {
 
     private XtsWorker newWorker() {
         try {
-            return new XtsWorker(dataKey, tweakKey, masks.get());
+            return new XtsWorker(dataKey, tweakKey, masks.get(), decryption);
         } catch (GeneralSecurityException | IllegalStateException e) {
             throw new IllegalStateException("AES/ECB/NoPadding unavailable or key rejected", e);
         }
@@ -208,6 +217,9 @@ public final class XtsCipher implements SectorTransform {
             SecretKeySpec zero = new SecretKeySpec(new byte[keyBytes / 2], "AES");
             w.dataEnc.init(Cipher.ENCRYPT_MODE, zero);
             w.dataDec.init(Cipher.DECRYPT_MODE, zero);
+            if (w.dataDecChained != null) {
+                w.dataDecChained.init(Cipher.DECRYPT_MODE, zero, new javax.crypto.spec.IvParameterSpec(new byte[16]));
+            }
             w.tweakEnc.init(Cipher.ENCRYPT_MODE, zero);
         } catch (GeneralSecurityException e) {
             // Re-keying is best effort; the worker is unreachable after this either way.

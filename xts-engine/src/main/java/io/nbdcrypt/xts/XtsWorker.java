@@ -6,6 +6,7 @@ import java.util.Arrays;
 import javax.crypto.Cipher;
 import javax.crypto.SecretKey;
 import javax.crypto.ShortBufferException;
+import javax.crypto.spec.IvParameterSpec;
 
 /**
  * One thread's XTS machinery: its own JCE ciphers (they are not shareable), its
@@ -38,6 +39,10 @@ final class XtsWorker implements SectorTransform.Lane {
 
     final Cipher dataEnc;
     final Cipher dataDec;
+    /** AES/CBC decryption under K1 for {@link BlockDecryption#CBC_UNCHAINED}, else null. */
+    final Cipher dataDecChained;
+    /** That cipher's chaining value: the last block it decrypted (it continues from it on the next call). */
+    private final byte[] chain = new byte[16];
     final Cipher tweakEnc;
     private final TweakMask mask;
     /** The plain IV of each data unit (16 bytes each), the input of {@link #encryptTweaks}. */
@@ -53,10 +58,17 @@ final class XtsWorker implements SectorTransform.Lane {
     /** Scratch blocks for ciphertext stealing. */
     final byte[] block = new byte[32];
 
-    XtsWorker(SecretKey dataKey, SecretKey tweakKey, TweakMask mask) throws GeneralSecurityException {
+    XtsWorker(SecretKey dataKey, SecretKey tweakKey, TweakMask mask, BlockDecryption decryption)
+            throws GeneralSecurityException {
         this.mask = mask;
         dataEnc = Cipher.getInstance("AES/ECB/NoPadding");
         dataDec = Cipher.getInstance("AES/ECB/NoPadding");
+        if (decryption == BlockDecryption.CBC_UNCHAINED) {
+            dataDecChained = Cipher.getInstance("AES/CBC/NoPadding");
+            dataDecChained.init(Cipher.DECRYPT_MODE, dataKey, new IvParameterSpec(chain));
+        } else {
+            dataDecChained = null;
+        }
         tweakEnc = Cipher.getInstance("AES/ECB/NoPadding");
         dataEnc.init(Cipher.ENCRYPT_MODE, dataKey);
         dataDec.init(Cipher.DECRYPT_MODE, dataKey);
@@ -125,8 +137,33 @@ final class XtsWorker implements SectorTransform.Lane {
     private void xexPiece(byte[] data, int off, int unitLen, int firstUnit, int units, boolean encrypt) {
         int len = unitLen * units;
         mask.maskIn(data, off, unitLen, tweaks, firstUnit, units, stream);
-        ecb(encrypt ? dataEnc : dataDec, data, off, aesOut, 0, len);
+        if (encrypt || dataDecChained == null) {
+            ecb(encrypt ? dataEnc : dataDec, data, off, aesOut, 0, len);
+        } else {
+            ecb(dataDecChained, data, off, aesOut, 0, len);
+            unchain(data, off, len);
+        }
         mask.maskOut(aesOut, 0, data, off, stream, len);
+    }
+
+    /**
+     * After CBC decryption of {@code data[off..off+len)} into {@link #aesOut}, whose block i is
+     * D(X_i) XOR X_(i-1) (X_(-1) being {@link #chain}): XORs X_(i-1) back in, leaving D(X_i), and
+     * keeps the last input block as the chain the cipher continues from.
+     */
+    private void unchain(byte[] data, int off, int len) {
+        long c0 = (long) LE.get(chain, 0);
+        long c1 = (long) LE.get(chain, 8);
+        for (int i = 0; i < len; i += 16) {
+            long x0 = (long) LE.get(data, off + i);
+            long x1 = (long) LE.get(data, off + i + 8);
+            LE.set(aesOut, i, (long) LE.get(aesOut, i) ^ c0);
+            LE.set(aesOut, i + 8, (long) LE.get(aesOut, i + 8) ^ c1);
+            c0 = x0;
+            c1 = x1;
+        }
+        LE.set(chain, 0, c0);
+        LE.set(chain, 8, c1);
     }
 
     /** One 16-byte XEX block at {@code data[off..]} under the given tweak (lo, hi); used for ciphertext stealing. */
@@ -148,6 +185,8 @@ final class XtsWorker implements SectorTransform.Lane {
 
     /** Zeroes the scratch that held tweaks and data. */
     void wipeScratch() {
+        // Only on retirement, which also restarts the CBC cipher from a zero chain.
+        Arrays.fill(chain, (byte) 0);
         Arrays.fill(ivs, (byte) 0);
         Arrays.fill(tweaks, (byte) 0);
         Arrays.fill(aesOut, (byte) 0);

@@ -4,7 +4,8 @@ import io.nbdcrypt.crypto.SecretBytes;
 
 /**
  * Our engine with each of its tweak masks: the one {@link XtsCipher#create} picks (the SIMD
- * mask under the test JVM's {@code --add-modules jdk.incubator.vector}) and the scalar fallback.
+ * mask under the test JVM's {@code --add-modules jdk.incubator.vector}) and the scalar fallback;
+ * and with each way of decrypting blocks ({@link BlockDecryption}), forced.
  */
 enum XtsEngineVariant {
     DEFAULT_MASK {
@@ -17,6 +18,20 @@ enum XtsEngineVariant {
         @Override
         XtsCipher create(SecretBytes key) {
             return XtsCipher.create(key, ScalarTweakMask::new);
+        }
+    },
+    /** Decryption through AES/ECB, whatever this CPU would pick. */
+    ECB_DECRYPTION {
+        @Override
+        XtsCipher create(SecretBytes key) {
+            return XtsCipher.create(key, TweakMask::create, BlockDecryption.ECB);
+        }
+    },
+    /** Decryption through AES/CBC with the chaining undone, whatever this CPU would pick. */
+    CBC_DECRYPTION {
+        @Override
+        XtsCipher create(SecretBytes key) {
+            return XtsCipher.create(key, TweakMask::create, BlockDecryption.CBC_UNCHAINED);
         }
     };
 

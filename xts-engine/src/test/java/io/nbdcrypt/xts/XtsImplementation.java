@@ -1,6 +1,6 @@
 package io.nbdcrypt.xts;
 
-/** The XTS implementations every vector runs against: both variants of our engine, and the test reference. */
+/** The XTS implementations every vector runs against: the variants of our engine, and the test reference. */
 enum XtsImplementation {
     ENGINE {
         @Override
@@ -12,6 +12,18 @@ enum XtsImplementation {
         @Override
         byte[] crypt(byte[] key, byte[] tweak, byte[] data, boolean encrypt) {
             return XtsEngineVariant.SCALAR_MASK.crypt(key, tweak, data, encrypt);
+        }
+    },
+    ENGINE_ECB_DECRYPTION {
+        @Override
+        byte[] crypt(byte[] key, byte[] tweak, byte[] data, boolean encrypt) {
+            return XtsEngineVariant.ECB_DECRYPTION.crypt(key, tweak, data, encrypt);
+        }
+    },
+    ENGINE_CBC_DECRYPTION {
+        @Override
+        byte[] crypt(byte[] key, byte[] tweak, byte[] data, boolean encrypt) {
+            return XtsEngineVariant.CBC_DECRYPTION.crypt(key, tweak, data, encrypt);
         }
     },
     REFERENCE {
