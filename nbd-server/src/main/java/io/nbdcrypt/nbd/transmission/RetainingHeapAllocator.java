@@ -1,9 +1,10 @@
 package io.nbdcrypt.nbd.transmission;
 
+import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.UnpooledHeapByteBuf;
+import io.netty.util.internal.PlatformDependent;
 
 import java.lang.ref.SoftReference;
 import java.util.ArrayDeque;
@@ -28,7 +29,7 @@ import java.util.ArrayDeque;
  * from what is live (the authenticated mode's node cache shares the daemon's 32 MiB; held
  * strongly, the kept arrays pushed it out of memory).
  */
-public final class RetainingHeapAllocator implements ByteBufAllocator {
+public final class RetainingHeapAllocator extends AbstractByteBufAllocator {
     public static final int MIN_RETAINED = 64 << 10;
     public static final int MAX_RETAINED = 4 << 20;
     private static final int MIN_SHIFT = Integer.numberOfTrailingZeros(MIN_RETAINED);
@@ -50,6 +51,7 @@ public final class RetainingHeapAllocator implements ByteBufAllocator {
 
     @SuppressWarnings("unchecked")
     public RetainingHeapAllocator(ByteBufAllocator delegate, long retainBytes) {
+        super(PlatformDependent.directBufferPreferred());   // as PooledByteBufAllocator.DEFAULT
         this.delegate = delegate;
         this.retainBytes = retainBytes;
         this.free = new ArrayDeque[CLASSES];
@@ -59,8 +61,9 @@ public final class RetainingHeapAllocator implements ByteBufAllocator {
         this.fewestFree = new int[CLASSES];
     }
 
+    /** Every heap buffer: AbstractByteBufAllocator's other heap and default-buffer methods come here. */
     @Override
-    public ByteBuf heapBuffer(int initialCapacity, int maxCapacity) {
+    protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
         if (initialCapacity != maxCapacity || initialCapacity < MIN_RETAINED || initialCapacity > MAX_RETAINED) {
             return delegate.heapBuffer(initialCapacity, maxCapacity);
         }
@@ -139,97 +142,12 @@ public final class RetainingHeapAllocator implements ByteBufAllocator {
     // ---- everything else: the wrapped allocator ---------------------------------------------
 
     @Override
-    public ByteBuf buffer() {
-        return delegate.buffer();
-    }
-
-    @Override
-    public ByteBuf buffer(int initialCapacity) {
-        return delegate.buffer(initialCapacity);
-    }
-
-    @Override
-    public ByteBuf buffer(int initialCapacity, int maxCapacity) {
-        return delegate.buffer(initialCapacity, maxCapacity);
-    }
-
-    @Override
-    public ByteBuf ioBuffer() {
-        return delegate.ioBuffer();
-    }
-
-    @Override
-    public ByteBuf ioBuffer(int initialCapacity) {
-        return delegate.ioBuffer(initialCapacity);
-    }
-
-    @Override
-    public ByteBuf ioBuffer(int initialCapacity, int maxCapacity) {
-        return delegate.ioBuffer(initialCapacity, maxCapacity);
-    }
-
-    @Override
-    public ByteBuf heapBuffer() {
-        return delegate.heapBuffer();
-    }
-
-    @Override
-    public ByteBuf heapBuffer(int initialCapacity) {
-        return delegate.heapBuffer(initialCapacity);
-    }
-
-    @Override
-    public ByteBuf directBuffer() {
-        return delegate.directBuffer();
-    }
-
-    @Override
-    public ByteBuf directBuffer(int initialCapacity) {
-        return delegate.directBuffer(initialCapacity);
-    }
-
-    @Override
-    public ByteBuf directBuffer(int initialCapacity, int maxCapacity) {
+    protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
         return delegate.directBuffer(initialCapacity, maxCapacity);
-    }
-
-    @Override
-    public CompositeByteBuf compositeBuffer() {
-        return delegate.compositeBuffer();
-    }
-
-    @Override
-    public CompositeByteBuf compositeBuffer(int maxNumComponents) {
-        return delegate.compositeBuffer(maxNumComponents);
-    }
-
-    @Override
-    public CompositeByteBuf compositeHeapBuffer() {
-        return delegate.compositeHeapBuffer();
-    }
-
-    @Override
-    public CompositeByteBuf compositeHeapBuffer(int maxNumComponents) {
-        return delegate.compositeHeapBuffer(maxNumComponents);
-    }
-
-    @Override
-    public CompositeByteBuf compositeDirectBuffer() {
-        return delegate.compositeDirectBuffer();
-    }
-
-    @Override
-    public CompositeByteBuf compositeDirectBuffer(int maxNumComponents) {
-        return delegate.compositeDirectBuffer(maxNumComponents);
     }
 
     @Override
     public boolean isDirectBufferPooled() {
         return delegate.isDirectBufferPooled();
-    }
-
-    @Override
-    public int calculateNewCapacity(int minNewCapacity, int maxCapacity) {
-        return delegate.calculateNewCapacity(minNewCapacity, maxCapacity);
     }
 }
