@@ -6,6 +6,7 @@ import java.security.GeneralSecurityException;
 import java.util.Objects;
 import java.util.function.Supplier;
 import javax.crypto.Cipher;
+import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
@@ -218,7 +219,7 @@ public final class XtsCipher implements SectorTransform {
             w.dataEnc.init(Cipher.ENCRYPT_MODE, zero);
             w.dataDec.init(Cipher.DECRYPT_MODE, zero);
             if (w.dataDecChained != null) {
-                w.dataDecChained.init(Cipher.DECRYPT_MODE, zero, new javax.crypto.spec.IvParameterSpec(new byte[16]));
+                w.dataDecChained.init(Cipher.DECRYPT_MODE, zero, new IvParameterSpec(new byte[16]));
             }
             w.tweakEnc.init(Cipher.ENCRYPT_MODE, zero);
         } catch (GeneralSecurityException e) {
