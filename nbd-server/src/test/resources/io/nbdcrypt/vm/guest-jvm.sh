@@ -31,10 +31,15 @@ record_jvm_crashes() {
     mv "$_f" "$_f.seen" 2> /dev/null || true   # a concurrent run may have taken it
   done
 }
-# jvm_reports: how many hs_err reports JVMs have left so far, recorded or not.
-jvm_reports() {
-  ls /tmp/hs_err_pid*.log /tmp/hs_err_pid*.log.seen 2> /dev/null | wc -l
+# jvm_crash_evidence: how many JVMs have crashed so far: the hs_err reports they left, recorded
+# or not, and the SIGSEGV deaths without one.
+jvm_crash_evidence() {
+  _r=$(ls /tmp/hs_err_pid*.log /tmp/hs_err_pid*.log.seen 2> /dev/null | wc -l)
+  _s=$(grep -c 'exit 139, no hs_err' /tmp/jvm-crashes.txt 2> /dev/null || true)
+  echo $(( _r + ${_s:-0} ))
 }
+# The jar in NBDCRYPT (which ends "-jar JAR"): names our JVMs for pkill -f.
+NBDCRYPT_JAR=${NBDCRYPT##* -jar }
 report_jvm_crashes() {
   _n=$(grep -c '^--- JVM crash' /tmp/jvm-crashes.txt 2>/dev/null || true)
   echo "RESULT jvm.crashes ${_n:-0}"

@@ -199,21 +199,8 @@ ioctl_attach() {
 multiconn() {
   head -c 48M /dev/urandom > /tmp/mc.data
   echo "RESULT mc.data $(sha256sum /tmp/mc.data | cut -d' ' -f1)"
-  for c in 1 2; do
-    before=$(jvm_reports)
-    set +e; (set -e; multiconn_round $c); rc=$?; set -e
-    [ "$rc" != 0 ] || continue
-    # The TCG crash (guest-jvm.sh) can take the daemon mid-round, where guest-jvm.sh's rerun
-    # cannot help: the crash is counted, the round cleaned up and run once more.
-    [ "$(jvm_reports)" -gt "$before" ] || return "$rc"
-    echo "multiconn: a JVM crashed in round $c; cleaning up, running it once more"
-    record_jvm_crashes "provision (multiconn round $c)"
-    pkill -f -- '--device /dev/disk/mc' || true
-    sleep 1
-    umount -l /run/mc 2>/dev/null || true
-    for d in /dev/nbd0 /dev/nbd1; do $NBDCRYPT detach "$d" > /dev/null 2>&1 || true; done
-    multiconn_round $c
-  done
+  multiconn_round 1
+  multiconn_round 2
 }
 
 multiconn_round() {   # multiconn_round C: provision with C connections, move the data, destroy
@@ -229,13 +216,37 @@ multiconn_round() {   # multiconn_round C: provision with C connections, move th
   wait "$(eval echo \$PID_mc$c)" 2>/dev/null || true
 }
 
+# run_scenario NAME FUNCTION: runs it and prints RESULT scenario.NAME. The TCG crash
+# (guest-jvm.sh) can take a daemon mid-I/O, where guest-jvm.sh's rerun of one command cannot
+# help: a scenario that failed after a JVM crashed is cleaned up and run once more (the crash
+# counted and printed). Its lines are held back until it ends, so each RESULT comes once.
 run_scenario() {
   name=$1; shift
-  set +e
-  (set -e; "$@")
-  rc=$?
-  set -e
+  before=$(jvm_crash_evidence)
+  set +e; (set -e; "$@") > "/tmp/scenario.$name.out" 2>&1; rc=$?; set -e
+  if [ "$rc" != 0 ] && [ "$(jvm_crash_evidence)" -gt "$before" ]; then
+    sed "s/^RESULT /$name-attempt-1: /" "/tmp/scenario.$name.out"
+    echo "$name: a JVM crashed (exit $rc); cleaning up, running it once more"
+    record_jvm_crashes "scenario $name"
+    clean_up_after_crash
+    set +e; (set -e; "$@") > "/tmp/scenario.$name.out" 2>&1; rc=$?; set -e
+  fi
+  cat "/tmp/scenario.$name.out"
   if [ "$rc" = 0 ]; then echo "RESULT scenario.$name pass"; else echo "RESULT scenario.$name exit=$rc"; fi
+}
+
+# What a crashed scenario may have left: our JVMs, mounts of NBD devices, attached devices, the
+# pair scenario's cryptsetup mapping, bad_input's lock holder and mount.
+clean_up_after_crash() {
+  pkill -9 -f -- "$NBDCRYPT_JAR" || true
+  sleep 1
+  grep '^/dev/nbd' /proc/mounts | cut -d' ' -f2 | while read -r m; do umount -l "$m" || true; done
+  for p in /sys/block/nbd*/pid; do
+    [ -e "$p" ] || continue
+    d=${p#/sys/block/}; $NBDCRYPT detach "/dev/${d%/pid}" > /dev/null 2>&1 || true
+  done
+  cryptsetup close pa 2> /dev/null || true
+  pkill -f 'flock /dev/disk/held' || true; umount /mnt/busy 2> /dev/null || true   # bad_input's
 }
 
 nbdcrypt --version
