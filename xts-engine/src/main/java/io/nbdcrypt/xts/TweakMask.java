@@ -38,6 +38,34 @@ abstract class TweakMask {
         }
     }
 
+    /**
+     * {@link #maskOut} after CBC decryption ({@link BlockDecryption#CBC_UNCHAINED}), with the
+     * chaining taken out in the same pass: {@code data[off..off+len)} still holds the cipher's
+     * input X and {@code cbcOut[0..len)} its output D(X_i) ^ X_(i-1), so
+     * {@code data_i = cbcOut_i ^ stream_i ^ X_(i-1)}, X_(-1) being {@code chain} (lo, hi at
+     * [0], [1]), which is then set to the last X. Runs from the last block down, so each X_(i-1)
+     * is read before block i-1 is overwritten.
+     */
+    void maskOutUnchained(byte[] cbcOut, byte[] data, int off, long[] stream, int len, long[] chain) {
+        long last0 = (long) LE.get(data, off + len - 16);
+        long last1 = (long) LE.get(data, off + len - 8);
+        unchainDown(cbcOut, data, off, stream, len, chain);
+        chain[0] = last0;
+        chain[1] = last1;
+    }
+
+    /** {@link #maskOutUnchained}'s pass over blocks {@code [0, end / 16)}, from the top down. */
+    static void unchainDown(byte[] cbcOut, byte[] data, int off, long[] stream, int end, long[] chain) {
+        for (int i = end - 16; i >= 16; i -= 16) {
+            LE.set(data, off + i, (long) LE.get(cbcOut, i) ^ stream[i / 8] ^ (long) LE.get(data, off + i - 16));
+            LE.set(data, off + i + 8, (long) LE.get(cbcOut, i + 8) ^ stream[i / 8 + 1] ^ (long) LE.get(data, off + i - 8));
+        }
+        if (end > 0) {
+            LE.set(data, off, (long) LE.get(cbcOut, 0) ^ stream[0] ^ chain[0]);
+            LE.set(data, off + 8, (long) LE.get(cbcOut, 8) ^ stream[1] ^ chain[1]);
+        }
+    }
+
     /** The faster implementation this JVM can run (see the class comment). */
     static TweakMask create() {
         return Selection.SIMD ? new VectorTweakMask() : new ScalarTweakMask();

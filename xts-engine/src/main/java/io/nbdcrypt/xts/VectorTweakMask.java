@@ -104,6 +104,26 @@ final class VectorTweakMask extends TweakMask {
         }
     }
 
+    /** {@link TweakMask#maskOutUnchained}, a register at a time from the top; the lowest blocks scalar. */
+    @Override
+    void maskOutUnchained(byte[] cbcOut, byte[] data, int off, long[] stream, int len, long[] chain) {
+        long last0 = (long) LE.get(data, off + len - 16);
+        long last1 = (long) LE.get(data, off + len - 8);
+        int width = BYTES.length();
+        int i = len - width;
+        for (; i >= 16; i -= width) {
+            // X_(i-1) .. : the register one block below, read before this store overwrites it.
+            LongVector previous = ByteVector.fromArray(BYTES, data, off + i - 16).reinterpretAsLongs();
+            ByteVector.fromArray(BYTES, cbcOut, i).reinterpretAsLongs()
+                    .lanewise(VectorOperators.XOR, LongVector.fromArray(LONGS, stream, i / 8))
+                    .lanewise(VectorOperators.XOR, previous)
+                    .reinterpretAsBytes().intoArray(data, off + i);
+        }
+        unchainDown(cbcOut, data, off, stream, i + width, chain);
+        chain[0] = last0;
+        chain[1] = last1;
+    }
+
     private static void xorInto(byte[] data, int p, LongVector tweaks) {
         ByteVector.fromArray(BYTES, data, p).reinterpretAsLongs()
                 .lanewise(VectorOperators.XOR, tweaks)

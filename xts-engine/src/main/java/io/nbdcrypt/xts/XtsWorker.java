@@ -41,8 +41,8 @@ final class XtsWorker implements SectorTransform.Lane {
     final Cipher dataDec;
     /** AES/CBC decryption under K1 for {@link BlockDecryption#CBC_UNCHAINED}, else null. */
     final Cipher dataDecChained;
-    /** That cipher's chaining value: the last block it decrypted (it continues from it on the next call). */
-    private final byte[] chain = new byte[16];
+    /** That cipher's chaining value, the last block it decrypted (lo, hi), which it continues from on the next call. */
+    private final long[] chain = new long[2];
     final Cipher tweakEnc;
     private final TweakMask mask;
     /** The plain IV of each data unit (16 bytes each), the input of {@link #encryptTweaks}. */
@@ -65,7 +65,7 @@ final class XtsWorker implements SectorTransform.Lane {
         dataDec = Cipher.getInstance("AES/ECB/NoPadding");
         if (decryption == BlockDecryption.CBC_UNCHAINED) {
             dataDecChained = Cipher.getInstance("AES/CBC/NoPadding");
-            dataDecChained.init(Cipher.DECRYPT_MODE, dataKey, new IvParameterSpec(chain));
+            dataDecChained.init(Cipher.DECRYPT_MODE, dataKey, new IvParameterSpec(new byte[16])); // chain = 0
         } else {
             dataDecChained = null;
         }
@@ -139,31 +139,11 @@ final class XtsWorker implements SectorTransform.Lane {
         mask.maskIn(data, off, unitLen, tweaks, firstUnit, units, stream);
         if (encrypt || dataDecChained == null) {
             ecb(encrypt ? dataEnc : dataDec, data, off, aesOut, 0, len);
+            mask.maskOut(aesOut, 0, data, off, stream, len);
         } else {
             ecb(dataDecChained, data, off, aesOut, 0, len);
-            unchain(data, off, len);
+            mask.maskOutUnchained(aesOut, data, off, stream, len, chain);
         }
-        mask.maskOut(aesOut, 0, data, off, stream, len);
-    }
-
-    /**
-     * After CBC decryption of {@code data[off..off+len)} into {@link #aesOut}, whose block i is
-     * D(X_i) XOR X_(i-1) (X_(-1) being {@link #chain}): XORs X_(i-1) back in, leaving D(X_i), and
-     * keeps the last input block as the chain the cipher continues from.
-     */
-    private void unchain(byte[] data, int off, int len) {
-        long c0 = (long) LE.get(chain, 0);
-        long c1 = (long) LE.get(chain, 8);
-        for (int i = 0; i < len; i += 16) {
-            long x0 = (long) LE.get(data, off + i);
-            long x1 = (long) LE.get(data, off + i + 8);
-            LE.set(aesOut, i, (long) LE.get(aesOut, i) ^ c0);
-            LE.set(aesOut, i + 8, (long) LE.get(aesOut, i + 8) ^ c1);
-            c0 = x0;
-            c1 = x1;
-        }
-        LE.set(chain, 0, c0);
-        LE.set(chain, 8, c1);
     }
 
     /** One 16-byte XEX block at {@code data[off..]} under the given tweak (lo, hi); used for ciphertext stealing. */
@@ -186,7 +166,7 @@ final class XtsWorker implements SectorTransform.Lane {
     /** Zeroes the scratch that held tweaks and data. */
     void wipeScratch() {
         // Only on retirement, which also restarts the CBC cipher from a zero chain.
-        Arrays.fill(chain, (byte) 0);
+        Arrays.fill(chain, 0L);
         Arrays.fill(ivs, (byte) 0);
         Arrays.fill(tweaks, (byte) 0);
         Arrays.fill(aesOut, (byte) 0);

@@ -80,6 +80,48 @@ class TweakMaskTest {
         }
     }
 
+    /**
+     * maskOutUnchained against its definition written out byte by byte: each output block is
+     * the CBC output ^ the stream ^ the input block before it (the chain before the first), and
+     * the chain becomes the last input block. Lengths from one block to a whole piece, whole
+     * registers and not, at offsets that are not register-aligned.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("masks")
+    void maskOutUnchained_randomPieces_matchesCbcUnchainingByteByByte(String name, Supplier<TweakMask> factory) {
+        SplittableRandom rnd = new SplittableRandom(SEED);
+        TweakMask mask = factory.get();
+        for (int c = 0; c < 2000; c++) {
+            int len = 16 * (1 + rnd.nextInt(c % 2 == 0 ? 12 : XtsWorker.PIECE / 16));
+            int off = rnd.nextInt(40);
+            byte[] data = new byte[off + len + 40];
+            rnd.nextBytes(data);
+            byte[] cbcOut = new byte[len];
+            rnd.nextBytes(cbcOut);
+            long[] stream = new long[len / 8];
+            for (int i = 0; i < stream.length; i++) {
+                stream[i] = rnd.nextLong();
+            }
+            long[] chain = {rnd.nextLong(), rnd.nextLong()};
+            byte[] chainBytes = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(chain[0]).putLong(chain[1]).array();
+            byte[] streamBytes = new byte[len];
+            ByteBuffer.wrap(streamBytes).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().put(stream);
+
+            byte[] expected = data.clone();
+            for (int i = 0; i < len; i++) {
+                byte previousInput = i < 16 ? chainBytes[i] : data[off + i - 16];
+                expected[off + i] = (byte) (cbcOut[i] ^ streamBytes[i] ^ previousInput);
+            }
+            byte[] lastInput = java.util.Arrays.copyOfRange(data, off + len - 16, off + len);
+
+            mask.maskOutUnchained(cbcOut, data, off, stream, len, chain);
+            String what = name + " seed " + SEED + " case " + c + " len " + len + " off " + off;
+            assertArrayEquals(expected, data, what + ": data");
+            assertArrayEquals(lastInput, ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN)
+                    .putLong(chain[0]).putLong(chain[1]).array(), what + ": chain");
+        }
+    }
+
     @Test
     void create_withVectorModuleAndWideRegisters_picksTheVectorMask() {
         // The test JVM runs with --add-modules jdk.incubator.vector (root pom): CI measures what serve runs.
