@@ -236,7 +236,7 @@ run_scenario() {
 }
 
 # What a crashed scenario may have left: our JVMs, mounts of NBD devices, attached devices, the
-# pair scenario's cryptsetup mapping, bad_input's lock holder and mount.
+# pair scenario's cryptsetup mapping and header files, bad_input's lock holder and mount.
 clean_up_after_crash() {
   pkill -9 -f -- "$NBDCRYPT_JAR" || true
   sleep 1
@@ -246,6 +246,7 @@ clean_up_after_crash() {
     d=${p#/sys/block/}; $NBDCRYPT detach "/dev/${d%/pid}" > /dev/null 2>&1 || true
   done
   cryptsetup close pa 2> /dev/null || true
+  rm -f /tmp/pa.luks /tmp/pa.luks.key /tmp/pb.luks /tmp/pb.luks.key   # pair's: provision will not overwrite them
   pkill -f 'flock /dev/disk/held' || true; umount /mnt/busy 2> /dev/null || true   # bad_input's
 }
 
