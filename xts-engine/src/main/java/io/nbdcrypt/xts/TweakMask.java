@@ -46,15 +46,20 @@ abstract class TweakMask {
      * [0], [1]), which is then set to the last X. Runs from the last block down, so each X_(i-1)
      * is read before block i-1 is overwritten.
      */
-    void maskOutUnchained(byte[] cbcOut, byte[] data, int off, long[] stream, int len, long[] chain) {
+    final void maskOutUnchained(byte[] cbcOut, byte[] data, int off, long[] stream, int len, long[] chain) {
         long last0 = (long) LE.get(data, off + len - 16);
         long last1 = (long) LE.get(data, off + len - 8);
-        unchainDown(cbcOut, data, off, stream, len, chain);
+        unchainPass(cbcOut, data, off, stream, len, chain);
         chain[0] = last0;
         chain[1] = last1;
     }
 
-    /** {@link #maskOutUnchained}'s pass over blocks {@code [0, end / 16)}, from the top down. */
+    /** {@link #maskOutUnchained}'s pass over all {@code len} bytes; {@code chain} is only read. */
+    void unchainPass(byte[] cbcOut, byte[] data, int off, long[] stream, int len, long[] chain) {
+        unchainDown(cbcOut, data, off, stream, len, chain);
+    }
+
+    /** The scalar pass over blocks {@code [0, end / 16)}, from the top down. */
     static void unchainDown(byte[] cbcOut, byte[] data, int off, long[] stream, int end, long[] chain) {
         for (int i = end - 16; i >= 16; i -= 16) {
             LE.set(data, off + i, (long) LE.get(cbcOut, i) ^ stream[i / 8] ^ (long) LE.get(data, off + i - 16));

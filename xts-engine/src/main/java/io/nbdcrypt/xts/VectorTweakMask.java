@@ -104,11 +104,9 @@ final class VectorTweakMask extends TweakMask {
         }
     }
 
-    /** {@link TweakMask#maskOutUnchained}, a register at a time from the top; the lowest blocks scalar. */
+    /** {@link TweakMask#unchainPass}, a register at a time from the top; the lowest blocks scalar. */
     @Override
-    void maskOutUnchained(byte[] cbcOut, byte[] data, int off, long[] stream, int len, long[] chain) {
-        long last0 = (long) LE.get(data, off + len - 16);
-        long last1 = (long) LE.get(data, off + len - 8);
+    void unchainPass(byte[] cbcOut, byte[] data, int off, long[] stream, int len, long[] chain) {
         int width = BYTES.length();
         int i = len - width;
         for (; i >= 16; i -= width) {
@@ -120,8 +118,6 @@ final class VectorTweakMask extends TweakMask {
                     .reinterpretAsBytes().intoArray(data, off + i);
         }
         unchainDown(cbcOut, data, off, stream, i + width, chain);
-        chain[0] = last0;
-        chain[1] = last1;
     }
 
     private static void xorInto(byte[] data, int p, LongVector tweaks) {

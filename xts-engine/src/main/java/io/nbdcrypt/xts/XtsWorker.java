@@ -165,7 +165,7 @@ final class XtsWorker implements SectorTransform.Lane {
 
     /** Zeroes the scratch that held tweaks and data. */
     void wipeScratch() {
-        // Only on retirement, which also restarts the CBC cipher from a zero chain.
+        // Only on retirement: the worker is discarded after this, so nothing reads the zeroed chain.
         Arrays.fill(chain, 0L);
         Arrays.fill(ivs, (byte) 0);
         Arrays.fill(tweaks, (byte) 0);
