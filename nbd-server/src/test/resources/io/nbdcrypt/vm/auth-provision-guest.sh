@@ -7,12 +7,12 @@
 set -eu
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 mkdir -p /run/cryptsetup /run/lock
-# nbdcrypt(): guest-jvm.sh, sourced before this script
+# nbdcrypt(), nbdcrypt_daemon(): guest-jvm.sh, sourced before this script
 mnt=/run/kata-containers/image
 
 # No journal, so the directory's block is in its place (not only in the journal) once synced.
-nbdcrypt provision --json --authenticated --metadata-cache 8M --device /dev/disk/auth --mount "$mnt" \
-  --header /tmp/auth.luks --mkfs-options "-O ^has_journal" > /tmp/prov.out 2> /tmp/prov.err &
+nbdcrypt_daemon /tmp/prov.out provision --json --authenticated --metadata-cache 8M --device /dev/disk/auth \
+  --mount "$mnt" --header /tmp/auth.luks --mkfs-options "-O ^has_journal" 2> /tmp/prov.err &
 pid=$!
 i=0
 while ! grep -q '"provisioned"' /tmp/prov.out 2>/dev/null; do

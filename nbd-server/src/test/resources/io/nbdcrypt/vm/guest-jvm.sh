@@ -8,18 +8,38 @@
 nbdcrypt() {
   _rc=0
   $NBDCRYPT "$@" || _rc=$?
-  if [ "$_rc" = 134 ] && ls /tmp/hs_err_pid*.log > /dev/null 2>&1; then
-    record_jvm_crashes "nbdcrypt $*"
-    _rc=0
-    $NBDCRYPT "$@" || _rc=$?
-  elif [ "$_rc" = 139 ]; then
-    # Killed by SIGSEGV before HotSpot's handler could write a report (seen once in the
-    # ioctl scenario's provision): the same crash, counted without a report.
-    echo "--- JVM crash in: nbdcrypt $* (SIGSEGV, exit 139, no hs_err report)" >> /tmp/jvm-crashes.txt
+  if jvm_crashed "$_rc" "nbdcrypt $*"; then
     _rc=0
     $NBDCRYPT "$@" || _rc=$?
   fi
   return "$_rc"
+}
+# nbdcrypt_daemon OUT ARGS...: nbdcrypt for a provision run in the background, its stdout to
+# OUT. It is run once more only if it crashed before it printed its "provisioned" line: after
+# that the script was using its device, and a second provision beside that state only races
+# the clean-up (provision-guest.sh's run_scenario retries the whole scenario instead).
+nbdcrypt_daemon() {
+  _out=$1; shift
+  _rc=0
+  $NBDCRYPT "$@" > "$_out" || _rc=$?
+  if jvm_crashed "$_rc" "nbdcrypt $*" && ! grep -q '"provisioned"' "$_out"; then
+    _rc=0
+    $NBDCRYPT "$@" > "$_out" || _rc=$?
+  fi
+  return "$_rc"
+}
+# jvm_crashed RC WHAT: whether a run that exited RC was the crash, which it then records: 134
+# with an hs_err report, or 139 (killed by SIGSEGV before HotSpot's handler could write one,
+# seen once in the ioctl scenario's provision), counted without a report.
+jvm_crashed() {
+  if [ "$1" = 134 ] && ls /tmp/hs_err_pid*.log > /dev/null 2>&1; then
+    record_jvm_crashes "$2"
+    return 0
+  elif [ "$1" = 139 ]; then
+    echo "--- JVM crash in: $2 (SIGSEGV, exit 139, no hs_err report)" >> /tmp/jvm-crashes.txt
+    return 0
+  fi
+  return 1
 }
 # record_jvm_crashes WHAT: the new hs_err reports go to /tmp/jvm-crashes.txt, each once.
 record_jvm_crashes() {

@@ -12,12 +12,12 @@ now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 # provision_bg NAME ARGS...: starts `nbdcrypt provision --json ARGS` in the background, waits for
 # its provisioned line; sets PID_NAME (the background shell, for wait), JVM_NAME (the java process
-# it runs: nbdcrypt is a shell function, so a signal for the server goes there), DEV_NAME and
+# it runs: nbdcrypt_daemon is a shell function, so a signal for the server goes there), DEV_NAME and
 # prints RESULT NAME.provision_ms.
 provision_bg() {
   name=$1; shift
   t0=$(now_ms)
-  nbdcrypt provision --json "$@" > "/tmp/$name.out" 2> "/tmp/$name.err" &
+  nbdcrypt_daemon "/tmp/$name.out" provision --json "$@" 2> "/tmp/$name.err" &
   eval "PID_$name=$!"
   i=0
   while ! grep -q '"provisioned"' "/tmp/$name.out" 2>/dev/null; do
