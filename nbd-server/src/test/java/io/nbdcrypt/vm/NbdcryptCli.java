@@ -110,6 +110,11 @@ final class NbdcryptCli {
         // start in fifteen, never on a host CPU. Without AVX the JIT and the stubs use SSE and
         // AES-NI only (the tweak mask falls back to its scalar code and says so).
         cmd.add("-XX:UseAVX=0");
+        // With UseAVX=0 the crashes still came (about one a boot), nearly all in C1 code at its
+        // entry, the bytes HotSpot patches when tiered compilation replaces a method. C1 alone
+        // replaces nothing: as in dmcrypt-guest.sh, whose JVMs never crashed, and the boot is
+        // faster too (no C2 compiles on the emulated CPUs; vm/README.md).
+        cmd.add("-XX:TieredStopAtLevel=1");
         Path jar = Path.of(System.getProperty("nbdcrypt.jar", "nbd-server/target/nbdcrypt.jar")).toAbsolutePath();
         Path aot = jar.resolveSibling("nbdcrypt.aot");
         if (Files.isRegularFile(aot)) {
