@@ -86,6 +86,9 @@ cryptsetup_sequence() {
 # Then pa is unmounted, its process killed (no destroy), and cryptsetup opens it with the
 # header; pb's process is killed while mounted: I/O must fail, and umount -l + detach complete.
 pair() {
+  # A retried attempt's leftovers (run_scenario): provision will not overwrite a header file.
+  umount /mnt/pa 2> /dev/null || true; cryptsetup close pa 2> /dev/null || true
+  rm -f /tmp/pa.luks /tmp/pa.luks.key /tmp/pb.luks /tmp/pb.luks.key
   provision_bg pa --device /dev/disk/pa --mount /run/pa --header /tmp/pa.luks --timeout 120 --dead-connection-timeout 2 &
   a=$!
   provision_bg pb --device /dev/disk/pb --mount /run/pb --header /tmp/pb.luks --timeout 120 --dead-connection-timeout 2 &
@@ -142,6 +145,7 @@ bad() {
   echo "RESULT bad.$name.message $(tr ' ' '_' < /tmp/bad.$name.err | tr -d '\n' | cut -c1-400)"
 }
 bad_input() {   # the four run at once: each is a JVM start, slow under TCG
+  pkill -f 'flock /dev/disk/held' || true; umount /mnt/busy 2> /dev/null || true   # a retried attempt's
   nbd_mounts_before=$(grep -c '^/dev/nbd' /proc/mounts || true)   # an earlier failed scenario may have left one
   mkfs.ext4 -q /dev/disk/busy; mkdir -p /mnt/busy; mount -o ro /dev/disk/busy /mnt/busy   # ro: the bytes stay put while mounted
   flock /dev/disk/held sleep 600 & holder=$!
@@ -235,8 +239,9 @@ run_scenario() {
   if [ "$rc" = 0 ]; then echo "RESULT scenario.$name pass"; else echo "RESULT scenario.$name exit=$rc"; fi
 }
 
-# What a crashed scenario may have left: our JVMs, mounts of NBD devices, attached devices, the
-# pair scenario's cryptsetup mapping and header files, bad_input's lock holder and mount.
+# What a crashed scenario may have left that any scenario could: our JVMs, mounts of NBD
+# devices, attached devices. A scenario with state of its own (pair, bad_input) removes an
+# earlier attempt's at its start.
 clean_up_after_crash() {
   pkill -9 -f -- "$NBDCRYPT_JAR" || true
   sleep 1
@@ -245,9 +250,6 @@ clean_up_after_crash() {
     [ -e "$p" ] || continue
     d=${p#/sys/block/}; $NBDCRYPT detach "/dev/${d%/pid}" > /dev/null 2>&1 || true
   done
-  cryptsetup close pa 2> /dev/null || true
-  rm -f /tmp/pa.luks /tmp/pa.luks.key /tmp/pb.luks /tmp/pb.luks.key   # pair's: provision will not overwrite them
-  pkill -f 'flock /dev/disk/held' || true; umount /mnt/busy 2> /dev/null || true   # bad_input's
 }
 
 nbdcrypt --version
