@@ -80,11 +80,6 @@ final class NbdcryptCli {
     }
 
     /**
-     * The java command line that runs the shipped jar as {@code ./nbdcrypt} runs a daemon command
-     * (the argfiles of {@code scripts/jvm/} with {@code daemon.args}, the AOT cache when the build
-     * made one), by absolute host paths: a guest with the host's / in a chroot runs it as it is.
-     */
-    /**
      * The start of a guest script that runs our jar: {@code NBDCRYPT} (the {@link #guestCommand})
      * and guest-jvm.sh's {@code nbdcrypt} function, which reruns a JVM that crashed under TCG once
      * and reports it ({@code report_jvm_crashes}).
@@ -99,22 +94,19 @@ final class NbdcryptCli {
         }
     }
 
+    /**
+     * The java command line that runs the shipped jar as {@code ./nbdcrypt} runs a daemon command
+     * (the argfiles of {@code scripts/jvm/} with {@code daemon.args}, the AOT cache when the build
+     * made one), plus {@code tcg-guest.args}, by absolute host paths: a guest with the host's / in
+     * a chroot runs it as it is.
+     */
     static List<String> guestCommand() {
         List<String> cmd = new ArrayList<>(io.nbdcrypt.testsupport.JvmFlags.javaCommand());
         Path native_ = Path.of(io.nbdcrypt.testsupport.JvmFlags.argfiles().getFirst().substring(1));
         cmd.add("@" + native_.resolveSibling("daemon.args"));
         // A JVM that dies in the guest leaves its report where the guest scripts print it from.
         cmd.add("-XX:ErrorFile=/tmp/hs_err_pid%p.log");
-        // The guest's CPU is QEMU's TCG (AVX2, VAES, AES-NI, no AVX-512): JVMs there died of
-        // SIGSEGV at random points, in compiled code, the interpreter and stubs alike, about one
-        // start in fifteen, never on a host CPU. Without AVX the JIT and the stubs use SSE and
-        // AES-NI only (the tweak mask falls back to its scalar code and says so).
-        cmd.add("-XX:UseAVX=0");
-        // With UseAVX=0 the crashes still came (about one a boot), nearly all in C1 code at its
-        // entry, the bytes HotSpot patches when tiered compilation replaces a method. C1 alone
-        // replaces nothing: as in dmcrypt-guest.sh, whose JVMs never crashed, and the boot is
-        // faster too (no C2 compiles on the emulated CPUs; vm/README.md).
-        cmd.add("-XX:TieredStopAtLevel=1");
+        cmd.add("@" + native_.resolveSibling("tcg-guest.args"));   // why: the file
         Path jar = Path.of(System.getProperty("nbdcrypt.jar", "nbd-server/target/nbdcrypt.jar")).toAbsolutePath();
         Path aot = jar.resolveSibling("nbdcrypt.aot");
         if (Files.isRegularFile(aot)) {
